@@ -1,0 +1,141 @@
+"""The `concierge` command: ingest, rank, chat, serve. User errors print one line and exit 2."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.errors import ConciergeError
+from bot.settings import Settings
+from bot.wiring import offline_environment
+
+cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
+
+
+@cli.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="CSV, TSV, JSON, JSONL or Parquet file")],
+    catalog: Annotated[str, typer.Option(help="name to ingest it under")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML field mapping")] = None,
+    prune: Annotated[bool, typer.Option(help="remove items no longer in the file")] = False,
+) -> None:
+    """Load a catalog into the store (idempotent: unchanged items are not re-embedded)."""
+    from bot.wiring import build_embedder, build_store
+    from retrieval.catalog import load_catalog
+    from retrieval.ingest import ingest as run_ingest
+    from retrieval.store import check_name
+
+    check_name(catalog)
+    if mapping is not None and not mapping.exists():
+        raise ConciergeError(f"mapping file not found: {mapping}")
+    load_catalog(path, mapping)  # fail fast on an unreadable file, before loading any model
+    settings = Settings()
+    report = run_ingest(path, catalog, build_store(settings), build_embedder(), mapping, prune)
+    print(report.summary())
+
+
+@cli.command()
+def rank(
+    catalog: Annotated[str, typer.Option(help="an ingested catalog")],
+    input: Annotated[Path, typer.Option("--input", help="JSONL: {id, text} or {id, messages}")],
+    k: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+) -> None:
+    """Rank items for each input line; writes {id, items} JSONL to stdout, best first."""
+    from bot.state import DialogueState
+    from bot.wiring import build_embedder, build_engine, build_store
+
+    if not input.exists():
+        raise ConciergeError(f"input file not found: {input}")
+    settings = Settings()
+    store = build_store(settings)
+    store.manifest(catalog)  # an unknown catalog fails before the model loads
+    engine = build_engine(settings, store, build_embedder(), chat=False)
+    for number, line in enumerate(input.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        case_id: Any = None
+        try:
+            case = json.loads(line)
+            case_id = case.get("id")
+            messages = _messages(case)
+        except (json.JSONDecodeError, AttributeError, ValueError) as err:
+            print(f"line {number}: skipped ({err})", file=sys.stderr)
+            print(json.dumps({"id": case_id, "items": [], "error": str(err)}), flush=True)
+            continue
+        state = DialogueState(catalog=catalog)
+        *history, last = messages
+        for role, content in history:
+            if role == "user":
+                engine.observe(state, content)
+        turn = engine.turn(state, last[1], k)
+        print(json.dumps({"id": case_id, "items": [i.id for i in turn.items]}), flush=True)
+
+
+def _messages(case: dict) -> list[tuple[str, str]]:
+    if "messages" in case:
+        pairs = [(str(m["role"]), str(m["content"])) for m in case["messages"]]
+        users = [p for p in pairs if p[0] == "user"]
+        if not users:
+            raise ValueError("no user message")
+        # Rank for the last user message, with everything before it as context.
+        last = max(i for i, p in enumerate(pairs) if p[0] == "user")
+        return pairs[: last + 1]
+    if "text" in case:
+        return [("user", str(case["text"]))]
+    raise ValueError("a line needs 'text' or 'messages'")
+
+
+@cli.command()
+def chat(catalog: Annotated[str | None, typer.Option(help="an ingested catalog")] = None) -> None:
+    """Chat in the terminal."""
+    from bot.state import DialogueState
+    from bot.wiring import build_embedder, build_engine, build_store
+
+    settings = Settings()
+    store = build_store(settings)
+    name = catalog or settings.default_catalog
+    store.manifest(name)
+    engine = build_engine(settings, store, build_embedder(), chat=True)
+    state = DialogueState(catalog=name)
+    print(f"Chatting about the {name!r} catalog. Ctrl-D or 'quit' to leave.")
+    while True:
+        try:
+            message = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if message.strip().lower() in {"quit", "exit"}:
+            return
+        turn = engine.turn(state, message)
+        shown = 0
+        print("bot> ", end="")
+        for text in engine.stream_reply(turn):
+            if text.startswith(turn.reply[:shown] if shown else ""):
+                print(text[shown:], end="", flush=True)
+            else:  # a streamed draft was replaced by the checked version
+                print("\n     " + text, end="", flush=True)
+            shown = len(text)
+        print()
+
+
+@cli.command()
+def serve() -> None:
+    """Serve the web app and API (same as python app.py)."""
+    import app
+
+    app.main()
+
+
+def main() -> None:
+    offline_environment()
+    try:
+        cli()
+    except ConciergeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

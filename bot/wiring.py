@@ -1,0 +1,54 @@
+"""Builds the real objects from Settings. Only app.py and the CLI call this."""
+
+import os
+import sys
+
+from bot.engine import Engine
+from bot.settings import Settings
+from prompts.loader import load_prompts
+from retrieval.embed import Embedder, MiniLMEmbedder
+from retrieval.ingest import ingest
+from retrieval.store import ItemStore, make_client
+
+
+def offline_environment() -> None:
+    """No hub downloads, no analytics, no telemetry: set before the libraries are imported."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def build_store(settings: Settings) -> ItemStore:
+    return ItemStore(make_client(settings.data_dir, settings.chroma_host, settings.chroma_port))
+
+
+def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat: bool) -> Engine:
+    model = None
+    if chat:
+        from bot.llm import build_chat_model
+
+        model = build_chat_model(settings)
+    return Engine(embedder, store, load_prompts(), model, settings.k, settings.max_message_chars)
+
+
+def build_embedder() -> Embedder:
+    return MiniLMEmbedder()
+
+
+def ensure_demo_catalog(settings: Settings, store: ItemStore, embedder: Embedder) -> None:
+    """On an empty store, ingest the demo phones catalog (once; about a minute on 2 cores)."""
+    if settings.default_catalog in store.catalogs():
+        return
+    print(
+        f"First start: ingesting the demo catalog as {settings.default_catalog!r}...",
+        file=sys.stderr,
+    )
+    report = ingest(
+        settings.demo_catalog_path,
+        settings.default_catalog,
+        store,
+        embedder,
+        settings.demo_mapping_path,
+    )
+    print(report.summary(), file=sys.stderr)

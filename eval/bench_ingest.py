@@ -1,0 +1,141 @@
+"""Foundation benchmarks: ingest throughput and peak memory, re-ingest time, app cold start.
+
+    python -m eval.bench_ingest [--quick] [--out BENCHMARKS.md]
+
+Each catalog is ingested into a fresh embedded store in a child process (so peak RSS is its own),
+then ingested again unchanged. Cold start runs `python app.py` with the models already cached and
+the demo catalog already ingested, and times it to the first served page.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CONCIERGE_SHARED_DIR", ROOT.parent / "shared")) / "data"
+CATALOGS = [
+    (
+        "phones (demo)",
+        ROOT / "data/bestbuy_phones.json",
+        ROOT / "data/mappings/bestbuy_phones.yaml",
+    ),
+    ("bigbasket", SHARED / "catalogs/bigbasket.csv", ROOT / "data/mappings/bigbasket.yaml"),
+]
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from retrieval.embed import MiniLMEmbedder
+from retrieval.ingest import ingest
+from retrieval.store import ItemStore, make_client
+path, mapping, data, limit = sys.argv[1:5]
+source = Path(path)
+if int(limit):  # the first rows only, as JSONL
+    from itertools import islice
+    from retrieval.readers import read_records
+    rows = [r for _, r in islice(read_records(source, []), int(limit)) if isinstance(r, dict)]
+    source = Path(data) / "subset.jsonl"
+    source.write_text("\\n".join(json.dumps(r) for r in rows))
+embedder = MiniLMEmbedder()
+store = ItemStore(make_client(Path(data)))
+first = ingest(source, "bench", store, embedder, Path(mapping), progress=False)
+second = ingest(source, "bench", store, embedder, Path(mapping), progress=False)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"items": first.added, "first": first.seconds, "again": second.seconds,
+                  "unchanged": second.unchanged, "peak_mib": peak}))
+"""
+
+
+def bench_ingest(label: str, path: Path, mapping: Path, limit: int) -> dict:
+    with tempfile.TemporaryDirectory() as data:
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), str(mapping), data, str(limit)],
+            capture_output=True, text=True, cwd=ROOT, check=True,
+        )  # fmt: skip
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["label"] = label
+    return result
+
+
+def bench_cold_start(port: int = 7899) -> tuple[float, float]:
+    """Seconds to the first served page: (first start on an empty data dir, a later start)."""
+    with tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "CONCIERGE_DATA_DIR": data, "CONCIERGE_PORT": str(port)}
+        if "CONCIERGE_MODEL_CACHE_DIR" not in env:
+            env["CONCIERGE_MODEL_CACHE_DIR"] = str(ROOT / ".concierge/models")
+        return _start(env, port), _start(env, port)
+
+
+def _start(env: dict, port: int) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("app.py exited during start-up")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def write_section(out: Path, text: str, command: str) -> None:
+    begin, end = "<!-- bench_ingest:begin -->", "<!-- bench_ingest:end -->"
+    body = f"{begin}\n_Produced by `{command}` on {time.strftime('%Y-%m-%d')}_\n\n{text}\n{end}"
+    current = out.read_text() if out.exists() else "# Benchmarks\n"
+    if begin in current:
+        current = re.sub(re.escape(begin) + ".*?" + re.escape(end), body, current, flags=re.S)
+    else:
+        current = current.rstrip() + "\n\n" + body + "\n"
+    out.write_text(current)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500 rows per catalog, no cold start")
+    parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
+    args = parser.parse_args()
+    limit = 500 if args.quick else 0
+    rows = []
+    for label, path, mapping in CATALOGS:
+        if not path.exists():
+            print(f"skipping {label}: {path} not found", file=sys.stderr)
+            continue
+        r = bench_ingest(label, path, mapping, limit)
+        rows.append(
+            f"| {r['label']} | {r['items']:,} | {r['first']:.1f} | {r['items'] / r['first']:.0f} "
+            f"| {r['again']:.2f} | {r['first'] / r['again']:.0f}× | {r['peak_mib']:.0f} |"
+        )
+        print(rows[-1], flush=True)
+    header = "| catalog | items | first ingest (s) | items/s | unchanged re-ingest (s) | speed-up "
+    header += "| peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|---:|"
+    table = "\n".join([header, *rows])
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    text = f"Machine: {machine}.\n\n{table}\n"
+    if not args.quick:
+        first, later = bench_cold_start()
+        text += (
+            f"\nCold start of `python app.py` to the first served page, models already cached: "
+            f"**{later:.1f} s** with the demo catalog already ingested; "
+            f"{first:.1f} s on an empty data directory (includes ingesting the demo catalog).\n"
+        )
+        print(text)
+    if args.out:
+        command = "python -m eval.bench_ingest" + (" --quick" if args.quick else "")
+        write_section(args.out, text, command)
+
+
+if __name__ == "__main__":
+    main()

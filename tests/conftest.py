@@ -1,0 +1,151 @@
+"""Shared fixtures. The suite fails on any connection that is not to this machine."""
+
+import ipaddress
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CONCIERGE_SHARED_DIR", ROOT.parent / "shared"))
+SHARED_DATA = SHARED / "data"
+needs_shared = pytest.mark.skipif(
+    not SHARED_DATA.exists(),
+    reason=f"needs the team's shared data at {SHARED_DATA} (present in CI, not in a user's clone)",
+)
+
+
+def _is_local(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    if host is None or host in ("", "localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(str(host).split("%")[0])
+    except ValueError:
+        return str(host).endswith(".localhost")
+    return address.is_loopback or address.is_unspecified
+
+
+def _offline_guard(event: str, args: tuple) -> None:
+    if event == "socket.connect":
+        sock, address = args
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            raise OSError(f"test suite is offline: connection to {address!r} refused")
+    elif event == "socket.getaddrinfo" and not _is_local(args[0]):
+        raise OSError(f"test suite is offline: name lookup of {args[0]!r} refused")
+
+
+sys.addaudithook(_offline_guard)
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors: texts sharing words are close. Counts what it embeds."""
+
+    name = "fake-bow"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                word = "".join(ch for ch in word if ch.isalnum())
+                if word:
+                    out[row, hash_word(word) % self.dimension] += 1.0
+            out[row, -1] += 1e-3  # never the zero vector
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def hash_word(word: str) -> int:
+    return int.from_bytes(word.encode()[:8].ljust(8, b"\0"), "little") * 2654435761 % (2**31)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    from retrieval.store import ItemStore, make_client
+
+    return ItemStore(make_client(tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One converted-model cache for the whole run (conversion takes about 20 s)."""
+    return Path(os.environ.get("CONCIERGE_TEST_MODEL_CACHE", tmp_path_factory.mktemp("models")))
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from retrieval.embed import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_http(url: str, seconds: float, process: subprocess.Popen | None = None) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` on 127.0.0.1 at a free port."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).with_name("chroma")
+    log = open(path / "server.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(path / "db"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
+        yield "127.0.0.1", port
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()

@@ -1,0 +1,89 @@
+"""The `concierge` command as a user runs it (real embedder, embedded Chroma)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONCIERGE = str(Path(sys.executable).with_name("concierge"))
+
+
+def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CONCIERGE_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [CONCIERGE, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "missing.csv", "--catalog", "x"], "error: catalog file not found: missing.csv"),
+        (["ingest", "{empty}", "--catalog", "x"], "error: catalog file is empty"),
+        (["ingest", "{bad}", "--catalog", "x"], "error: cannot read 'bad.xlsx': unknown format"),
+        (["ingest", "{empty}", "--catalog", "Bad Name"], "error: bad catalog name 'Bad Name'"),
+        (["rank", "--catalog", "nope", "--input", "{empty}"], "error: no catalog named 'nope'"),
+    ],
+)
+def test_user_errors_are_one_line_with_a_non_zero_exit(tmp_path, args, message):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "bad.xlsx").write_text("x")
+    args = [a.format(empty=tmp_path / "empty.csv", bad=tmp_path / "bad.xlsx") for a in args]
+    result = run(args, tmp_path / "data")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(message)
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.real
+def test_ingest_then_rank_text_and_messages(tmp_path):
+    rows = [
+        {"sku": "t1", "title": "Walnut dining table for six", "brand": "Woodline", "price": "$899"},
+        {
+            "sku": "l1",
+            "title": "Brass floor lamp with linen shade",
+            "brand": "Glow",
+            "price": "$120",
+        },
+        {"sku": "s1", "title": "Three-seat velvet sofa", "brand": "Comfy", "price": "$1,400"},
+        {"sku": "bad", "title": "Broken row", "price": "call us"},
+    ]
+    catalog = tmp_path / "shop.jsonl"
+    catalog.write_text("\n".join(json.dumps(r) for r in rows))
+    data = tmp_path / "data"
+    first = run(["ingest", str(catalog), "--catalog", "shop"], data)
+    assert first.returncode == 0, first.stderr
+    assert "3 added, 0 updated, 0 unchanged, 0 removed, 1 skipped" in first.stdout
+    assert "skipped line 4: unparseable price 'call us'" in first.stdout
+    assert "items/s" in first.stderr  # the progress bar
+    second = run(["ingest", str(catalog), "--catalog", "shop"], data)
+    assert "0 added, 0 updated, 3 unchanged" in second.stdout
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": 1, "text": "somewhere to sit, a comfortable couch"}),
+                json.dumps(
+                    {
+                        "id": "b",
+                        "messages": [
+                            {"role": "user", "content": "I need light for reading"},
+                            {"role": "assistant", "content": "What style?"},
+                            {"role": "user", "content": "a tall lamp that stands on the floor"},
+                        ],
+                    }
+                ),
+                "not json",
+            ]
+        )
+    )
+    ranked = run(["rank", "--catalog", "shop", "--input", str(cases), "--k", "2"], data)
+    assert ranked.returncode == 0, ranked.stderr
+    lines = [json.loads(line) for line in ranked.stdout.splitlines()]
+    assert lines[0] == {"id": 1, "items": ["s1", lines[0]["items"][1]]}
+    assert lines[1]["id"] == "b" and lines[1]["items"][0] == "l1"
+    assert lines[2]["items"] == [] and "line 3: skipped" in ranked.stderr

@@ -1,0 +1,132 @@
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.api import create_api
+from bot.engine import Engine, format_price, lead_in_is_safe
+from bot.sessions import Sessions
+from bot.state import DialogueState
+from prompts.loader import load_prompts
+from retrieval.ingest import ingest
+from tests.fakes import ScriptedChat
+from tests.test_ingest import PHONES
+
+
+@pytest.fixture
+def engine(tmp_path, store, fake_embedder):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(PHONES))
+    ingest(path, "phones", store, fake_embedder, progress=False)
+    chat = ScriptedChat(replies=["Here are some options you may like:"])
+    return Engine(fake_embedder, store, load_prompts(), chat, k=2, max_message_chars=100)
+
+
+@pytest.fixture
+def client(engine):
+    return TestClient(create_api(engine, Sessions(), "phones"))
+
+
+def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
+    body = client.post("/api/v1/chat", json={"message": "a samsung galaxy", "k": 1}).json()
+    assert body["action"] == "recommend"
+    assert [i["id"] for i in body["items"]] == ["2"]
+    item = body["items"][0]
+    assert set(item) == {"id", "title", "price", "image_url", "url", "weight", "explanation",
+                         "evidence", "attributes"}  # fmt: skip
+    assert item["attributes"]["brand"] == ["Samsung"]
+    assert body["reply"].startswith("Here are some options you may like:")
+    assert "1. Samsung Galaxy S9 smartphone ($499)" in body["reply"]
+    assert body["need"] == {"wants": ["a samsung galaxy"]} and body["question"] is None
+
+
+def test_a_session_carries_the_need_across_turns(client):
+    first = client.post("/api/v1/chat", json={"message": "a phone"}).json()
+    second = client.post(
+        "/api/v1/chat", json={"session_id": first["session_id"], "message": "from apple"}
+    ).json()
+    assert second["session_id"] == first["session_id"]
+    assert second["need"]["wants"] == ["a phone", "from apple"]
+    other = client.post("/api/v1/chat", json={"message": "nokia"}).json()
+    assert other["session_id"] != first["session_id"] and other["need"]["wants"] == ["nokia"]
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\x00\x01\x02", "\n\t"])
+def test_an_empty_message_gets_a_polite_question_and_the_session_goes_on(client, message):
+    body = client.post("/api/v1/chat", json={"message": message}).json()
+    assert body["action"] == "answer" and body["items"] == []
+    assert "What are you looking for?" in body["reply"]
+    follow = client.post(
+        "/api/v1/chat", json={"session_id": body["session_id"], "message": "nokia"}
+    )
+    assert follow.json()["items"][0]["id"] == "1"
+
+
+def test_an_oversized_message_is_truncated_with_a_note(client):
+    body = client.post("/api/v1/chat", json={"message": "nokia " * 5000}).json()
+    assert "read only its first 100 characters" in body["reply"]
+    assert len(body["need"]["wants"][0]) <= 100 and body["items"]
+
+
+def test_unknown_catalog_is_a_404_with_the_fix(client):
+    response = client.post("/api/v1/chat", json={"message": "hi", "catalog": "nope"})
+    assert response.status_code == 404 and "concierge ingest" in response.json()["detail"]
+
+
+def test_feedback_records_likes_and_dislikes(client):
+    sid = client.post("/api/v1/chat", json={"message": "nokia"}).json()["session_id"]
+    client.post("/api/v1/feedback", json={"session_id": sid, "item_id": "1", "value": "like"})
+    body = client.post(
+        "/api/v1/feedback", json={"session_id": sid, "item_id": "1", "value": "dislike"}
+    ).json()
+    assert (body["liked"], body["disliked"]) == ([], ["1"])
+    missing = client.post(
+        "/api/v1/feedback", json={"session_id": "x", "item_id": "1", "value": "like"}
+    )
+    assert missing.status_code == 404
+
+
+def test_healthz_reports_the_store(client):
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok", "chroma": True, "catalogs": ["phones"]}
+
+
+def test_an_unsafe_lead_in_is_replaced(engine):
+    engine.chat = ScriptedChat(replies=["The Nokia costs 20 dollars and has 5G"])
+    turn = engine.respond(DialogueState(catalog="phones"), "a cheap phone")
+    assert turn.reply.startswith("Here is what I found for you:")
+    assert "20 dollars" not in turn.reply
+
+
+def test_the_lead_in_streams(engine):
+    turn = engine.turn(DialogueState(catalog="phones"), "a phone")
+    drafts = list(engine.stream_reply(turn))
+    assert len(drafts) > 3 and drafts[-1] == turn.reply
+    assert all(turn.reply.startswith(d.strip()) or d == turn.reply for d in drafts[:-1])
+    assert turn.state.messages[-1].content == turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("Here are a few options that should suit you:", True),
+        ("Here's a possible alternative:", True),
+        ("I'm sorry, but I can't help with that.", False),
+        ("The Galaxy has a 6-inch screen.", False),
+        ("Samsung Galaxy with a big screen.", False),  # echoes the shopper
+        ("Here are some. They are great.", False),
+        (
+            "Here are the phones you asked for, picked with care for the kind of use you describe.",
+            False,
+        ),
+    ],
+)
+def test_lead_in_check(text, safe):
+    assert lead_in_is_safe(text, "samsung galaxy with a big screen") is safe
+
+
+def test_prices_are_shown_in_the_catalogs_currency():
+    assert format_price(1099, "INR") == "₹1,099"
+    assert format_price(49.99, "USD") == "$49.99"
+    assert format_price(1234.5, "SAR") == "SAR 1,234.50"
+    assert format_price(7, None) == "7"

@@ -1,0 +1,61 @@
+"""The packaged models, loaded for real (CPU, offline)."""
+
+import time
+
+import numpy as np
+import pytest
+
+from bot.llm import LocalChatModel, build_chat_model, packaged_model_dir
+from bot.settings import Settings
+
+pytestmark = pytest.mark.real
+
+
+def test_minilm_puts_related_sentences_closer(minilm):
+    vectors = minilm.embed(
+        ["a cheap mobile phone", "an inexpensive cell phone", "a wooden dining table"]
+    )
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_minilm_is_independent_of_batching(minilm):
+    texts = ["short", "a much longer sentence about phones and their batteries", "mid length text"]
+    together = minilm.embed(texts)
+    alone = np.stack([minilm.embed([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_smollm2_is_converted_once_then_loads_fast(model_cache):
+    path = packaged_model_dir(model_cache)
+    assert (path / "model.safetensors").exists() and (path / "config.json").exists()
+    started = time.perf_counter()
+    assert packaged_model_dir(model_cache) == path  # cached: no second conversion
+    assert time.perf_counter() - started < 1
+
+
+def test_smollm2_answers_greedily_and_streams_through_langchain(model_cache):
+    settings = Settings(model_cache_dir=model_cache, llm_max_new_tokens=8)
+    model = build_chat_model(settings)
+    assert isinstance(model, LocalChatModel)
+    prompt = [("user", "What is the capital of France? Answer in one word.")]
+    first = model.invoke(prompt).content
+    assert "Paris" in first
+    assert "".join(str(c.content) for c in model.stream(prompt)) == first  # greedy: same text
+
+
+def test_an_openai_compatible_server_is_chosen_by_settings_alone():
+    from langchain_openai import ChatOpenAI
+
+    settings = Settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="qwen2.5-7b-instruct")
+    model = build_chat_model(settings)
+    assert isinstance(model, ChatOpenAI)
+    assert model.model_name == "qwen2.5-7b-instruct"
+    assert str(model.openai_api_base).startswith("http://127.0.0.1:9")
+
+
+def test_a_local_model_path_is_chosen_by_settings_alone(model_cache):
+    settings = Settings(llm_model=str(packaged_model_dir(model_cache)))
+    model = build_chat_model(settings)
+    assert isinstance(model, LocalChatModel) and model.model_dir == settings.llm_model
