@@ -11,8 +11,12 @@ import pytest
 CONCIERGE = str(Path(sys.executable).with_name("concierge"))
 
 
-def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], data_dir: Path, stdin: str | None = None, models: Path | None = None
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "CONCIERGE_DATA_DIR": str(data_dir)}
+    if models:
+        env["CONCIERGE_MODEL_CACHE_DIR"] = str(models)
     return subprocess.run(
         [CONCIERGE, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300
     )
@@ -39,7 +43,7 @@ def test_user_errors_are_one_line_with_a_non_zero_exit(tmp_path, args, message):
 
 
 @pytest.mark.real
-def test_ingest_then_rank_text_and_messages(tmp_path):
+def test_ingest_then_rank_then_chat(tmp_path, model_cache):
     rows = [
         {"sku": "t1", "title": "Walnut dining table for six", "brand": "Woodline", "price": "$899"},
         {
@@ -87,3 +91,8 @@ def test_ingest_then_rank_text_and_messages(tmp_path):
     assert lines[0] == {"id": 1, "items": ["s1", lines[0]["items"][1]]}
     assert lines[1]["id"] == "b" and lines[1]["items"][0] == "l1"
     assert lines[2]["items"] == [] and "line 3: skipped" in ranked.stderr
+
+    chat = run(["chat", "--catalog", "shop"], data, "a floor lamp\n\nquit\n", model_cache)
+    assert chat.returncode == 0, chat.stderr
+    assert "1. Brass floor lamp with linen shade ($120)" in chat.stdout
+    assert "What are you looking for?" in chat.stdout  # the empty line got a polite question
