@@ -37,7 +37,7 @@ def create_api(engine: Engine, sessions: Sessions, default_catalog: str) -> Fast
     @api.post("/api/v1/chat")
     def chat(request: ChatRequest) -> dict:
         catalog = request.catalog or default_catalog
-        engine.store.manifest(catalog)  # raises UnknownCatalogError before a session is made
+        engine.manifest(catalog)  # raises UnknownCatalogError before a session is made
         state = sessions.get(request.session_id, catalog)
         return engine.respond(state, request.message, request.k).to_dict()
 

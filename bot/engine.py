@@ -12,7 +12,7 @@ from bot.state import DialogueState, Message
 from prompts.loader import Prompts
 from retrieval.embed import Embedder
 from retrieval.records import Candidate
-from retrieval.store import ItemStore
+from retrieval.store import ItemStore, Manifest
 
 Action = Literal["ask", "recommend", "answer", "handoff"]
 CURRENCY_MARKS = {"USD": "$", "INR": "₹", "EUR": "€", "GBP": "£"}
@@ -82,13 +82,23 @@ class Engine:
         self.chat = chat
         self.k = k
         self.max_message_chars = max_message_chars
+        self._manifests: dict[str, Manifest] = {}
+
+    def manifest(self, catalog: str) -> Manifest:
+        """The catalog's manifest, read once (call forget() after re-ingesting in-process)."""
+        if catalog not in self._manifests:
+            self._manifests[catalog] = self.store.manifest(catalog)
+        return self._manifests[catalog]
+
+    def forget(self, catalog: str) -> None:
+        self._manifests.pop(catalog, None)
 
     def turn(self, state: DialogueState, message: str, k: int | None = None) -> Turn:
         """Understand and retrieve; no text generation (what `concierge rank` uses)."""
         text, notes = self.observe(state, message)
         if not text:
             return Turn(state, text, "answer", [], notes=notes)
-        manifest = self.store.manifest(state.catalog)
+        manifest = self.manifest(state.catalog)
         vector = self.embedder.embed([state.need.query_text()])[0]
         found = self.store.query(state.catalog, vector, max(1, k or self.k))
         items = [Recommendation.from_candidate(c) for c in found]
@@ -155,7 +165,7 @@ class Engine:
         return text, notes
 
     def _example(self, turn: Turn) -> str:
-        facets = self.store.manifest(turn.state.catalog).facets
+        facets = self.manifest(turn.state.catalog).facets
         values = next(iter(facets.values()), {})
         return f"something from {next(iter(values))}" if values else "a gift under 50"
 
