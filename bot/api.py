@@ -46,13 +46,13 @@ def create_api(engine: Engine, sessions: Sessions, default_catalog: str) -> Fast
         state = sessions.find(request.session_id)
         if state is None:
             raise HTTPException(404, f"no session {request.session_id!r}")
-        liked, other = (state.liked, state.disliked)
+        add, drop = (state.liked, state.disliked)
         if request.value == "dislike":
-            liked, other = other, liked
-        if request.item_id in other:
-            other.remove(request.item_id)
-        if request.item_id not in liked:
-            liked.append(request.item_id)
+            add, drop = drop, add
+        if request.item_id in drop:
+            drop.remove(request.item_id)
+        if request.item_id not in add:
+            add.append(request.item_id)
         return {"session_id": state.session_id, "liked": state.liked, "disliked": state.disliked}
 
     @api.get("/healthz")

@@ -2,6 +2,7 @@
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,15 +25,13 @@ def ingest(
     """Load a catalog into the store (idempotent: unchanged items are not re-embedded)."""
     from bot.wiring import build_embedder, build_store
     from retrieval.catalog import load_catalog
-    from retrieval.ingest import ingest as run_ingest
+    from retrieval.ingest import ingest_catalog
     from retrieval.store import check_name
 
     check_name(catalog)
-    if mapping is not None and not mapping.exists():
-        raise ConciergeError(f"mapping file not found: {mapping}")
-    load_catalog(path, mapping)  # fail fast on an unreadable file, before loading any model
+    loaded = load_catalog(path, mapping)  # an unreadable file fails before any model loads
     settings = Settings()
-    report = run_ingest(path, catalog, build_store(settings), build_embedder(), mapping, prune)
+    report = ingest_catalog(loaded, path, catalog, build_store(settings), build_embedder(), prune)
     print(report.summary())
 
 
@@ -108,16 +107,22 @@ def chat(catalog: Annotated[str | None, typer.Option(help="an ingested catalog")
             return
         if message.strip().lower() in {"quit", "exit"}:
             return
-        turn = engine.turn(state, message)
-        shown = 0
         print("bot> ", end="")
-        for text in engine.stream_reply(turn):
-            if text.startswith(turn.reply[:shown] if shown else ""):
-                print(text[shown:], end="", flush=True)
-            else:  # a streamed draft was replaced by the checked version
-                print("\n     " + text, end="", flush=True)
-            shown = len(text)
+        for piece in terminal_pieces(engine.stream_reply(engine.turn(state, message))):
+            print(piece, end="", flush=True)
         print()
+
+
+def terminal_pieces(drafts: Iterable[str]) -> Iterator[str]:
+    """What to print for a growing reply: the new tail of each draft, or, when a draft was
+    replaced (a lead-in that failed its check), the replacement on a fresh line."""
+    printed = ""
+    for draft in drafts:
+        if draft.startswith(printed):
+            yield draft[len(printed) :]
+        else:
+            yield "\n     " + draft
+        printed = draft
 
 
 @cli.command()

@@ -85,13 +85,10 @@ class Engine:
         self._manifests: dict[str, Manifest] = {}
 
     def manifest(self, catalog: str) -> Manifest:
-        """The catalog's manifest, read once (call forget() after re-ingesting in-process)."""
+        """The catalog's manifest, read once per process: a re-ingest shows after a restart."""
         if catalog not in self._manifests:
             self._manifests[catalog] = self.store.manifest(catalog)
         return self._manifests[catalog]
-
-    def forget(self, catalog: str) -> None:
-        self._manifests.pop(catalog, None)
 
     def turn(self, state: DialogueState, message: str, k: int | None = None) -> Turn:
         """Understand and retrieve; no text generation (what `concierge rank` uses)."""

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.errors import CatalogError
 from retrieval.amounts import parse_amount, parse_number
 from retrieval.mapping import (
     IGNORED,
@@ -45,8 +46,6 @@ def load_catalog(path: Path, mapping_path: Path | None = None) -> Catalog:
     override = load_mapping(mapping_path) if mapping_path else None
     mapping = guess_mapping(records[:SAMPLE], override)
     if mapping.title is None:
-        from bot.errors import CatalogError
-
         fields = ", ".join(list(dict.fromkeys(k for r in records[:SAMPLE] for k in r))[:12])
         raise CatalogError(
             f"no title field found in {path.name} (fields: {fields}); "
@@ -148,7 +147,7 @@ class _RowBuilder:
             value = str(int(raw))
         if self.id_pattern and value:
             match = self.id_pattern.search(value)
-            value = (match.group(1) if match and match.groups() else "") if match else ""
+            value = match.group(1) if match and match.groups() else ""
         if not value:
             raise RowError(f"no id (field {self.m.id!r} is empty or does not match)")
         return value
@@ -186,9 +185,10 @@ class _RowBuilder:
 
 
 def _text(value: object) -> str:
-    if value is None or isinstance(value, dict | list):
-        return "" if not isinstance(value, list) else ", ".join(_text(v) for v in value if v)
-    if isinstance(value, float) and value != value:  # NaN from Parquet
+    """A field as one line of text; lists are joined, nested objects and NaN are empty."""
+    if isinstance(value, list):
+        return ", ".join(text for v in value if (text := _text(v)))
+    if value is None or isinstance(value, dict) or (isinstance(value, float) and value != value):
         return ""
     return re.sub(r"\s+", " ", str(value)).strip()
 

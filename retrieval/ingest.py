@@ -58,6 +58,22 @@ def ingest(
     started = time.perf_counter()
     check_name(name)
     catalog = load_catalog(path, mapping_path)
+    return ingest_catalog(catalog, path, name, store, embedder, prune, progress, started)
+
+
+def ingest_catalog(
+    catalog: Catalog,
+    path: Path,
+    name: str,
+    store: ItemStore,
+    embedder: Embedder,
+    prune: bool = False,
+    progress: bool = True,
+    started: float | None = None,
+) -> IngestReport:
+    """Upsert an already loaded catalog: only new or changed items are embedded."""
+    started = time.perf_counter() if started is None else started
+    check_name(name)
     report = IngestReport(name, merged=catalog.merged, skipped=catalog.skipped, notes=catalog.notes)
     if not catalog.items:
         reasons = "; ".join(f"{s.where}: {s.reason}" for s in catalog.skipped[:3])

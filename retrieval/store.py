@@ -63,6 +63,7 @@ def make_client(data_dir: Path, host: str | None = None, port: int = 8000) -> An
 class ItemStore:
     def __init__(self, client: Any) -> None:
         self.client = client
+        self._collections: dict[str, Any] = {}  # handles: one lookup per catalog, not per call
 
     # catalogs -----------------------------------------------------------------------------
     def catalogs(self) -> list[str]:
@@ -145,14 +146,17 @@ class ItemStore:
             return False
 
     def _items(self, name: str) -> Any:
-        return self.client.get_or_create_collection(
-            ITEMS_PREFIX + check_name(name),
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        return self._collection(ITEMS_PREFIX + check_name(name), {"hnsw": {"space": "cosine"}})
 
     def _manifests(self) -> Any:
-        return self.client.get_or_create_collection(MANIFESTS, embedding_function=None)
+        return self._collection(MANIFESTS, None)
+
+    def _collection(self, full_name: str, configuration: dict | None) -> Any:
+        if full_name not in self._collections:
+            self._collections[full_name] = self.client.get_or_create_collection(
+                full_name, embedding_function=None, configuration=configuration
+            )
+        return self._collections[full_name]
 
 
 def facet_key(facet: str) -> str:

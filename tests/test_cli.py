@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import terminal_pieces
+
 CONCIERGE = str(Path(sys.executable).with_name("concierge"))
 
 
@@ -40,6 +42,23 @@ def test_user_errors_are_one_line_with_a_non_zero_exit(tmp_path, args, message):
     assert result.returncode == 2
     assert result.stderr.strip().startswith(message)
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_terminal_prints_only_new_text_and_a_replaced_draft_on_its_own_line():
+    drafts = [
+        "Here",
+        "Here are",
+        "Here are some",
+        "Here is what I found:",
+        "Here is what I found:\n\n1. x",
+    ]
+    assert list(terminal_pieces(drafts)) == [
+        "Here",
+        " are",
+        " some",
+        "\n     Here is what I found:",
+        "\n\n1. x",
+    ]
 
 
 @pytest.mark.real
