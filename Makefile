@@ -40,7 +40,8 @@ unit: $(VENV)/.installed-dev
 test: lint typecheck unit
 
 bench: $(VENV)/.installed
-	$(BIN)/python -m eval.bench_ingest
+	$(BIN)/python -m eval.bench_ingest --out BENCHMARKS.md
+	$(BIN)/python -m eval.redial --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .concierge .pytest_cache .mypy_cache .ruff_cache

@@ -46,14 +46,10 @@ def create_api(engine: Engine, sessions: Sessions, default_catalog: str) -> Fast
         state = sessions.find(request.session_id)
         if state is None:
             raise HTTPException(404, f"no session {request.session_id!r}")
-        add, drop = (state.liked, state.disliked)
-        if request.value == "dislike":
-            add, drop = drop, add
-        if request.item_id in drop:
-            drop.remove(request.item_id)
-        if request.item_id not in add:
-            add.append(request.item_id)
-        return {"session_id": state.session_id, "liked": state.liked, "disliked": state.disliked}
+        need = state.need
+        (need.like if request.value == "like" else need.dislike)(request.item_id)
+        return {"session_id": state.session_id, "liked": need.liked, "disliked": need.disliked,
+                "need": need.model_dump()}  # fmt: skip
 
     @api.get("/healthz")
     def healthz() -> JSONResponse:

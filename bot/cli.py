@@ -2,6 +2,7 @@
 
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,18 +22,27 @@ def ingest(
     catalog: Annotated[str, typer.Option(help="name to ingest it under")],
     mapping: Annotated[Path | None, typer.Option(help="YAML field mapping")] = None,
     prune: Annotated[bool, typer.Option(help="remove items no longer in the file")] = False,
+    interactions: Annotated[
+        Path | None, typer.Option(help="events {session, item, event}: learned into priors")
+    ] = None,
 ) -> None:
     """Load a catalog into the store (idempotent: unchanged items are not re-embedded)."""
     from bot.wiring import build_embedder, build_store
     from retrieval.catalog import load_catalog
     from retrieval.ingest import ingest_catalog
+    from retrieval.interactions import learn_priors
     from retrieval.store import check_name
 
     check_name(catalog)
     loaded = load_catalog(path, mapping)  # an unreadable file fails before any model loads
+    priors = learn_priors(interactions, {i.id for i in loaded.items}) if interactions else None
     settings = Settings()
-    report = ingest_catalog(loaded, path, catalog, build_store(settings), build_embedder(), prune)
+    store = build_store(settings)
+    report = ingest_catalog(loaded, path, catalog, store, build_embedder(), prune)
     print(report.summary())
+    if priors is not None:
+        store.save_priors(catalog, priors)
+        print(priors.summary())
 
 
 @cli.command()
@@ -41,7 +51,10 @@ def rank(
     input: Annotated[Path, typer.Option("--input", help="JSONL: {id, text} or {id, messages}")],
     k: Annotated[int, typer.Option(min=1, max=1000)] = 10,
 ) -> None:
-    """Rank items for each input line; writes {id, items} JSONL to stdout, best first."""
+    """Rank items for each input line; writes {id, items} JSONL to stdout, best first.
+
+    Each line also says what the chat policy would do at that turn ("policy": ask or
+    recommend) and how long understanding and retrieval took ("ms")."""
     from bot.state import DialogueState
     from bot.wiring import build_embedder, build_engine, build_store
 
@@ -51,6 +64,7 @@ def rank(
     store = build_store(settings)
     store.manifest(catalog)  # an unknown catalog fails before the model loads
     engine = build_engine(settings, store, build_embedder(), chat=False)
+    engine.vocabulary(catalog), engine.priors(catalog)  # loaded once, before the timing starts
     for number, line in enumerate(input.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -68,8 +82,14 @@ def rank(
         for role, content in history:
             if role == "user":
                 engine.observe(state, content)
-        turn = engine.turn(state, last[1], k)
-        print(json.dumps({"id": case_id, "items": [i.id for i in turn.items]}), flush=True)
+            else:
+                engine.observe_assistant(state, content)
+        started = time.perf_counter()
+        turn = engine.turn(state, last[1], k, ask=False)
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        policy = "ask" if turn.would_ask else turn.action
+        ranked = {"id": case_id, "items": [i.id for i in turn.items], "policy": policy, "ms": ms}
+        print(json.dumps(ranked), flush=True)
 
 
 def _messages(case: dict) -> list[tuple[str, str]]:

@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 
-from bot.state import DialogueState, Message
+from bot.policy import choose_question
+from bot.state import DialogueState, Message, Need
+from bot.understand import Understanding, understand
+from bot.vocabulary import Vocabulary, normalize
 from prompts.loader import Prompts
+from retrieval.candidates import Constraints, Scored, Weights, retrieve
 from retrieval.embed import Embedder
-from retrieval.records import Candidate
+from retrieval.interactions import Priors
 from retrieval.store import ItemStore, Manifest
 
 Action = Literal["ask", "recommend", "answer", "handoff"]
@@ -34,7 +39,7 @@ class Recommendation:
     attributes: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_candidate(cls, candidate: Candidate) -> "Recommendation":
+    def from_scored(cls, candidate: Scored) -> "Recommendation":
         item = candidate.item
         attributes: dict[str, Any] = {k: list(v) for k, v in item.facets.items()}
         attributes |= item.numbers | item.attributes
@@ -54,6 +59,9 @@ class Turn:
     notes: list[str] = field(default_factory=list)  # said before the reply (e.g. truncation)
     reply: str = ""
     question: dict[str, Any] | None = None
+    reply_key: str = ""  # which fixed reply an "answer" turn gets
+    blocker: str = ""  # the constraint that left no items, when none are left
+    would_ask: str | None = None  # with ask=False: the facet the policy would have asked about
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +83,8 @@ class Engine:
         chat: BaseChatModel | None = None,
         k: int = 5,
         max_message_chars: int = 2000,
+        max_questions: int = 2,
+        weights: Weights | None = None,
     ) -> None:
         self.embedder = embedder
         self.store = store
@@ -82,42 +92,130 @@ class Engine:
         self.chat = chat
         self.k = k
         self.max_message_chars = max_message_chars
+        self.max_questions = max_questions
+        self.weights = weights or Weights()
         self._manifests: dict[str, Manifest] = {}
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._priors: dict[str, Priors] = {}
 
+    # per-catalog knowledge, read once per process: a re-ingest shows after a restart ----------
     def manifest(self, catalog: str) -> Manifest:
-        """The catalog's manifest, read once per process: a re-ingest shows after a restart."""
         if catalog not in self._manifests:
             self._manifests[catalog] = self.store.manifest(catalog)
         return self._manifests[catalog]
 
-    def turn(self, state: DialogueState, message: str, k: int | None = None) -> Turn:
-        """Understand and retrieve; no text generation (what `concierge rank` uses)."""
-        text, notes = self.observe(state, message)
-        if not text:
-            return Turn(state, text, "answer", [], notes=notes)
-        manifest = self.manifest(state.catalog)
-        vector = self.embedder.embed([state.need.query_text()])[0]
-        found = self.store.query(state.catalog, vector, max(1, k or self.k))
-        items = [Recommendation.from_candidate(c) for c in found]
-        state.shown.extend(i.id for i in items)
-        return Turn(state, text, "recommend", items, manifest.currency, notes)
+    def vocabulary(self, catalog: str) -> Vocabulary:
+        if catalog not in self._vocabularies:
+            facets = self.manifest(catalog).facets
+            titles = self.store.titles(catalog)
+            self._vocabularies[catalog] = Vocabulary(facets, titles, self.embedder.embed)
+        return self._vocabularies[catalog]
 
-    def observe(self, state: DialogueState, message: str) -> tuple[str, list[str]]:
-        """Fold a user message into the state; returns the cleaned text and notes for the reply."""
+    def priors(self, catalog: str) -> Priors:
+        if catalog not in self._priors:
+            self._priors[catalog] = self.store.priors(catalog)
+        return self._priors[catalog]
+
+    # one turn ---------------------------------------------------------------------------------
+    def turn(
+        self, state: DialogueState, message: str, k: int | None = None, ask: bool = True
+    ) -> Turn:
+        """Understand, retrieve, decide; no text generation (`concierge rank` uses ask=False)."""
+        text, notes, understood = self.observe(state, message)
+        manifest = self.manifest(state.catalog)
+        need = state.need
+        if understood is None:
+            return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="empty")
+        if understood.reset and not understood.content:
+            return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="reset")
+        if not (need.wants or need.liked or need.include or need.constraints()):
+            return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="unclear")
+        candidates = self.candidates(state, understood.more)
+        if not candidates:
+            key = "no_more" if understood.more else "empty_set"
+            turn = Turn(state, text, "answer", [], manifest.currency, notes, reply_key=key)
+            turn.blocker = self._blocker(state)
+            return turn
+        choice = None
+        if not understood.more:
+            choice = choose_question(need, candidates, list(manifest.facets), self.max_questions)
+        if ask and choice:
+            need.asked.append(choice.facet)
+            need.pending = choice.facet
+            question = {"facet": choice.facet, "options": choice.options,
+                        "text": self.prompts.render("question", facet=choice.facet)}  # fmt: skip
+            return Turn(state, text, "ask", [], manifest.currency, notes, question=question)
+        top = candidates[: max(1, k or self.k)]
+        items = [Recommendation.from_scored(c) for c in top]
+        need.last_shown = [i.id for i in items]
+        need.shown += [i.id for i in items if i.id not in need.shown]
+        return Turn(state, text, "recommend", items, manifest.currency, notes,
+                    would_ask=choice.facet if choice else None)  # fmt: skip
+
+    def observe(
+        self, state: DialogueState, message: str
+    ) -> tuple[str, list[str], Understanding | None]:
+        """Fold a user message into the need: the cleaned text, notes for the reply, and what
+        was understood (None for an empty message)."""
         text, notes = self._clean(message)
         state.messages.append(Message(role="user", content=text))
-        if text:
-            state.need.wants.append(text)
-        return text, notes
+        if not text:
+            return text, notes, None
+        need = state.need
+        shown_prices = [i.price for i in self.store.get(state.catalog, need.last_shown) if i.price]
+        return text, notes, understand(need, text, self.vocabulary(state.catalog), shown_prices)
+
+    def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
+        need = state.need
+        query = need.query_text()
+        vector = self.embedder.embed([query])[0] if query else None
+        constraints = self._constraints(need, more)
+        priors = self.priors(state.catalog)
+        return retrieve(self.store, state.catalog, vector, constraints, priors, taste(need),
+                        need.disliked, self.weights)  # fmt: skip
+
+    def observe_assistant(self, state: DialogueState, text: str) -> None:
+        """An assistant message from elsewhere (a logged dialogue): the items it names count as
+        shown, numbered in the order named."""
+        tokens = normalize(text).split()
+        named = [h.value for h in self.vocabulary(state.catalog).match(tokens, only="item")]
+        state.messages.append(Message(role="assistant", content=text))
+        if named:
+            need = state.need
+            need.last_shown = list(dict.fromkeys(named))
+            need.shown += [i for i in named if i not in need.shown]
+            need.mentioned += [i for i in named if i not in need.mentioned]
+
+    def _constraints(self, need: Need, more: bool) -> Constraints:
+        # Liked items are the person's references ("more like the MALM", "like Super Troopers"):
+        # what they want is others like them, not the same items again.
+        banned = set(need.disliked) | set(need.liked)
+        if more:
+            banned |= set(need.shown)
+        return Constraints(
+            ranges={n: (r.min, r.max) for n, r in need.ranges.items() if not r.is_open()},
+            include={f: tuple(v) for f, v in need.include.items() if v},
+            exclude={f: tuple(v) for f, v in need.exclude.items() if v},
+            banned=frozenset(banned),
+        )
+
+    def _blocker(self, state: DialogueState) -> str:
+        """Which single constraint, dropped, would let items through: to say so in the reply."""
+        constraints = self._constraints(state.need, more=False)
+        for part in constraints.parts():  # ranges first: the easiest to change
+            relaxed = constraints.without(part)
+            if self.store.ids(state.catalog, 1, np.zeros(self.embedder.dimension) + 1e-3,
+                              relaxed.where()):  # fmt: skip
+                kind, name = part.split(":", 1)
+                values = state.need.include.get(name, [])
+                return f"{name} {', '.join(values)}" if kind == "include" else f"the {name} range"
+        return ""
 
     def stream_reply(self, turn: Turn) -> Iterator[str]:
         """Yield the reply as it grows; turn.reply holds the whole text at the end."""
         head = "".join(f"{note}\n\n" for note in turn.notes)
-        if turn.action == "answer":
-            turn.reply = head + self.prompts.render("empty_message", example=self._example(turn))
-            yield turn.reply
-        elif not turn.items:
-            turn.reply = head + self.prompts.render("no_results", catalog=turn.state.catalog)
+        if turn.action in ("answer", "ask"):
+            turn.reply = head + self._fixed_reply(turn)
             yield turn.reply
         else:
             lead = ""
@@ -137,6 +235,20 @@ class Engine:
         for _ in self.stream_reply(turn):
             pass
         return turn
+
+    def _fixed_reply(self, turn: Turn) -> str:
+        if turn.question is not None:
+            options = turn.question["options"]
+            return self.prompts.render("question_reply", text=turn.question["text"],
+                                       options=options)  # fmt: skip
+        if turn.reply_key == "empty_set":
+            return self.prompts.render("no_results", catalog=turn.state.catalog,
+                                       blocker=turn.blocker)  # fmt: skip
+        if turn.reply_key == "no_more":
+            return self.prompts.render("no_more")
+        if turn.reply_key == "reset":
+            return self.prompts.render("started_over", example=self._example(turn))
+        return self.prompts.render("empty_message", example=self._example(turn))
 
     def _lead_in(self, message: str) -> Iterator[str]:
         """The LLM's one-sentence lead-in, streamed; replaced by a fixed one if it fails a check."""
@@ -165,6 +277,20 @@ class Engine:
         facets = self.manifest(turn.state.catalog).facets
         values = next(iter(facets.values()), {})
         return f"something from {next(iter(values))}" if values else "a gift under 50"
+
+
+LIKED_DECAY = 0.7  # the latest liked item weighs 1, the one before 0.7, then 0.49 ...
+MENTIONED_WEIGHT = 0.5  # an item the other side named, that the person did not react to
+
+
+def taste(need: Need) -> dict[str, float]:
+    """The items the person's taste is drawn from, with weights."""
+    out = {item: MENTIONED_WEIGHT * LIKED_DECAY**age
+           for age, item in enumerate(reversed(need.mentioned))}  # fmt: skip
+    out.update({item: LIKED_DECAY**age for age, item in enumerate(reversed(need.liked))})
+    for item in need.disliked:
+        out.pop(item, None)
+    return out
 
 
 _REFUSAL = re.compile(r"\b(sorry|unable|cannot|can't|not able|not equipped|apolog)", re.I)

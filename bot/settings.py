@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     default_catalog: str = "phones"
     demo_catalog_path: Path = PROJECT_ROOT / "data" / "bestbuy_phones.json"
     demo_mapping_path: Path = PROJECT_ROOT / "data" / "mappings" / "bestbuy_phones.yaml"
+    max_questions: int = 2  # questions before recommending anyway
     k: int = 5  # items shown per recommendation
     max_message_chars: int = 2000  # longer chat messages are truncated, with a note
 

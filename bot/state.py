@@ -8,13 +8,99 @@ from pydantic import BaseModel, Field
 MAX_WANTS = 3  # the most recent statements of need that shape the query
 
 
+class Range(BaseModel):
+    min: float | None = None
+    max: float | None = None
+
+    def admits(self, value: float | None) -> bool:
+        if value is None:
+            return self.min is None and self.max is None
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def is_open(self) -> bool:
+        return self.min is None and self.max is None
+
+
 class Need(BaseModel):
-    """The person's need as understood so far. The conversation issue adds facets and budgets."""
+    """The person's need as understood so far. Later statements override earlier ones."""
 
     wants: list[str] = Field(default_factory=list)  # free-text statements, oldest first
+    avoid: list[str] = Field(default_factory=list)  # phrases said with a negation
+    include: dict[str, list[str]] = Field(default_factory=dict)  # facet -> wanted values
+    exclude: dict[str, list[str]] = Field(default_factory=dict)  # facet -> refused values
+    ranges: dict[str, Range] = Field(default_factory=dict)  # "price", "rating", numbers
+    liked: list[str] = Field(default_factory=list)  # item ids
+    disliked: list[str] = Field(default_factory=list)
+    shown: list[str] = Field(default_factory=list)  # every item shown, oldest first
+    last_shown: list[str] = Field(default_factory=list)  # the latest list, as numbered
+    mentioned: list[str] = Field(default_factory=list)  # named by the other side of a logged chat
+    answered: list[str] = Field(default_factory=list)  # facets settled (a value, or "any")
+    asked: list[str] = Field(default_factory=list)  # facets the bot has asked about
+    pending: str | None = None  # the facet of the question awaiting an answer
 
     def query_text(self) -> str:
-        return ". ".join(self.wants[-MAX_WANTS:])
+        parts = self.wants[-MAX_WANTS:]
+        parts += [", ".join(values) for values in self.include.values() if values]
+        return ". ".join(parts)
+
+    def constraints(self) -> int:
+        """How many hard constraints the need carries (facet values and bounded ranges)."""
+        return sum(bool(v) for v in self.include.values()) + sum(
+            not r.is_open() for r in self.ranges.values()
+        )
+
+    def clear(self) -> None:
+        """Start over: everything back to empty, in place."""
+        for name, value in Need().__dict__.items():
+            setattr(self, name, value)
+
+    def like(self, item_id: str) -> None:
+        _move(item_id, self.liked, self.disliked)
+
+    def dislike(self, item_id: str) -> None:
+        _move(item_id, self.disliked, self.liked)
+
+    def want_value(self, facet: str, value: str, replace: bool) -> None:
+        values = self.include.setdefault(facet, [])
+        if replace:
+            values.clear()
+        if value not in values:
+            values.append(value)
+        _discard(self.exclude, facet, value)
+        self._settle(facet)
+
+    def refuse_value(self, facet: str, value: str) -> None:
+        values = self.exclude.setdefault(facet, [])
+        if value not in values:
+            values.append(value)
+        _discard(self.include, facet, value)
+        self._settle(facet)
+
+    def settle(self, facet: str) -> None:
+        """ "any" / "don't care": no constraint on the facet, and no more asking about it."""
+        self.include.pop(facet, None)
+        self.ranges.pop(facet, None)
+        self._settle(facet)
+
+    def _settle(self, facet: str) -> None:
+        if facet not in self.answered:
+            self.answered.append(facet)
+        if self.pending == facet:
+            self.pending = None
+
+
+def _move(item_id: str, into: list[str], out_of: list[str]) -> None:
+    if item_id in out_of:
+        out_of.remove(item_id)
+    if item_id not in into:
+        into.append(item_id)
+
+
+def _discard(table: dict[str, list[str]], facet: str, value: str) -> None:
+    if value in table.get(facet, []):
+        table[facet].remove(value)
+        if not table[facet]:
+            del table[facet]
 
 
 class Message(BaseModel):
@@ -27,6 +113,3 @@ class DialogueState(BaseModel):
     catalog: str
     need: Need = Field(default_factory=Need)
     messages: list[Message] = Field(default_factory=list)
-    shown: list[str] = Field(default_factory=list)  # item ids, most recent turn last
-    liked: list[str] = Field(default_factory=list)
-    disliked: list[str] = Field(default_factory=list)

@@ -29,7 +29,8 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         from bot.llm import build_chat_model
 
         model = build_chat_model(settings)
-    return Engine(embedder, store, load_prompts(), model, settings.k, settings.max_message_chars)
+    return Engine(embedder, store, load_prompts(), model, settings.k, settings.max_message_chars,
+                  settings.max_questions)  # fmt: skip
 
 
 def build_embedder() -> Embedder:

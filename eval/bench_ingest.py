@@ -10,14 +10,14 @@ the demo catalog already ingested, and times it to the first served page.
 import argparse
 import json
 import os
-import platform
-import re
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from eval.report import machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CONCIERGE_SHARED_DIR", ROOT.parent / "shared")) / "data"
@@ -91,17 +91,6 @@ def _start(env: dict, port: int) -> float:
         process.wait(30)
 
 
-def write_section(out: Path, text: str, command: str) -> None:
-    begin, end = "<!-- bench_ingest:begin -->", "<!-- bench_ingest:end -->"
-    body = f"{begin}\n_Produced by `{command}` on {time.strftime('%Y-%m-%d')}_\n\n{text}\n{end}"
-    current = out.read_text() if out.exists() else "# Benchmarks\n"
-    if begin in current:
-        current = re.sub(re.escape(begin) + ".*?" + re.escape(end), body, current, flags=re.S)
-    else:
-        current = current.rstrip() + "\n\n" + body + "\n"
-    out.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 rows per catalog, no cold start")
@@ -122,8 +111,7 @@ def main() -> None:
     header = "| catalog | items | first ingest (s) | items/s | unchanged re-ingest (s) | speed-up "
     header += "| peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|---:|"
     table = "\n".join([header, *rows])
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    text = f"Machine: {machine}.\n\n{table}\n"
+    text = f"Machine: {machine()}.\n\n{table}\n"
     if not args.quick:
         first, later = bench_cold_start()
         text += (
@@ -134,7 +122,7 @@ def main() -> None:
         print(text)
     if args.out:
         command = "python -m eval.bench_ingest" + (" --quick" if args.quick else "")
-        write_section(args.out, text, command)
+        write_section(args.out, "bench_ingest", text, command)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ import yaml
 from jinja2 import Environment, StrictUndefined, Template
 
 ROLES = {"system", "user", "assistant"}
-REQUIRED = {"lead_in", "fallback_lead_in", "no_results", "empty_message", "truncated_note"}
+REQUIRED = {
+    "lead_in", "fallback_lead_in", "no_results", "empty_message", "truncated_note", "question",
+    "question_reply", "started_over", "no_more",
+}  # fmt: skip
 
 
 class Prompts:

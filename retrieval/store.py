@@ -13,9 +13,12 @@ from typing import Any
 import numpy as np
 
 from bot.errors import ConciergeError, UnknownCatalogError
+from retrieval.interactions import Priors
 from retrieval.records import Candidate, Item
 
 ITEMS_PREFIX = "items-"
+PRIORS_PREFIX = "priors-"
+TOP_KEY = "__top__"
 MANIFESTS = "concierge-manifests"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 BATCH = 2000  # Chroma's own limit per call is a little above 5,000
@@ -117,6 +120,8 @@ class ItemStore:
         return int(self._items(name).count())
 
     def get(self, name: str, ids: Sequence[str]) -> list[Item]:
+        if not ids:
+            return []
         got = self._items(name).get(ids=list(ids), include=["metadatas"])
         by_id = {
             i: Item.from_json(m["item"]) for i, m in zip(got["ids"], got["metadatas"], strict=True)
@@ -137,6 +142,73 @@ class ItemStore:
             Candidate(Item.from_json(meta["item"]), 1.0 - float(dist))  # cosine similarity
             for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True)
         ]
+
+    def vectors(self, name: str, ids: Sequence[str]) -> tuple[list[Item], np.ndarray]:
+        """Items and their stored vectors, in the order of `ids` (unknown ids dropped)."""
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        got = self._items(name).get(ids=list(ids), include=["metadatas", "embeddings"])
+        rows = {i: (m, e) for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"],
+                                             strict=True)}  # fmt: skip
+        kept = [i for i in dict.fromkeys(ids) if i in rows]
+        items = [Item.from_json(rows[i][0]["item"]) for i in kept]
+        vectors = np.array([rows[i][1] for i in kept], dtype=np.float32).reshape(len(kept), -1)
+        return items, vectors
+
+    def ids(self, name: str, k: int, vector: np.ndarray, where: dict[str, Any] | None) -> list[str]:
+        """The ids of the k nearest items that pass `where`."""
+        col = self._items(name)
+        n = min(k, col.count())
+        if n == 0:
+            return []
+        got = col.query(query_embeddings=[vector], n_results=n, where=where, include=[])
+        return list(got["ids"][0])
+
+    def titles(self, name: str) -> dict[str, str]:
+        col = self._items(name)
+        out: dict[str, str] = {}
+        for offset in range(0, col.count(), BATCH * 5):
+            got = col.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
+            out.update({i: m["title"] for i, m in zip(got["ids"], got["metadatas"], strict=True)})
+        return out
+
+    # priors -------------------------------------------------------------------------------
+    def save_priors(self, name: str, priors: Priors) -> None:
+        """Replace the catalog's priors: one record per item that has any, plus the top list."""
+        full = PRIORS_PREFIX + check_name(name)
+        if full in {c.name for c in self.client.list_collections()}:
+            self.client.delete_collection(full)
+        self._collections.pop(full, None)
+        col = self._collection(full, None)
+        records: dict[str, dict[str, Any]] = {i: {"p": p} for i, p in priors.popularity.items()}
+        for item, neighbours in priors.co.items():
+            records.setdefault(item, {})["co"] = neighbours
+        records[TOP_KEY] = {"top": priors.top}
+        keys = list(records)
+        for start in range(0, len(keys), BATCH):
+            chunk = keys[start : start + BATCH]
+            col.upsert(ids=chunk, embeddings=[[1.0]] * len(chunk),
+                       documents=[json.dumps(records[k]) for k in chunk])  # fmt: skip
+
+    def priors(self, name: str) -> Priors:
+        """The catalog's priors, empty when it has none."""
+        full = PRIORS_PREFIX + check_name(name)
+        if full not in {c.name for c in self.client.list_collections()}:
+            return Priors()
+        col = self._collection(full, None)
+        priors = Priors()
+        for offset in range(0, col.count(), BATCH * 5):
+            got = col.get(include=["documents"], limit=BATCH * 5, offset=offset)
+            for key, doc in zip(got["ids"], got["documents"], strict=True):
+                data = json.loads(doc)
+                if key == TOP_KEY:
+                    priors.top = data["top"]
+                    continue
+                if "p" in data:
+                    priors.popularity[key] = data["p"]
+                if "co" in data:
+                    priors.co[key] = data["co"]
+        return priors
 
     def heartbeat(self) -> bool:
         try:

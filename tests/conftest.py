@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class FakeEmbedder:
     """Deterministic bag-of-words vectors: texts sharing words are close. Counts what it embeds."""
 
     name = "fake-bow"
-    dimension = 64
+    dimension = 512  # few hash collisions: unrelated words stay apart
 
     def __init__(self) -> None:
         self.embedded = 0
@@ -72,7 +73,7 @@ class FakeEmbedder:
 
 
 def hash_word(word: str) -> int:
-    return int.from_bytes(word.encode()[:8].ljust(8, b"\0"), "little") * 2654435761 % (2**31)
+    return zlib.crc32(word.encode())
 
 
 @pytest.fixture

@@ -82,8 +82,12 @@ def test_ingest_then_rank_then_chat(tmp_path, model_cache):
     assert "3 added, 0 updated, 0 unchanged, 0 removed, 1 skipped" in first.stdout
     assert "skipped line 4: unparseable price 'call us'" in first.stdout
     assert "items/s" in first.stderr  # the progress bar
-    second = run(["ingest", str(catalog), "--catalog", "shop"], data)
+    events = tmp_path / "events.csv"
+    events.write_text("session,item,event\na,s1,view\na,l1,purchase\nb,l1,like\nb,nope,view\n")
+    second = run(["ingest", str(catalog), "--catalog", "shop", "--interactions", str(events)], data)
     assert "0 added, 0 updated, 3 unchanged" in second.stdout
+    assert "3 events in 2 sessions -> popularity for 2 items" in second.stdout
+    assert "1 events for unknown items" in second.stdout
 
     cases = tmp_path / "cases.jsonl"
     cases.write_text(
@@ -107,7 +111,8 @@ def test_ingest_then_rank_then_chat(tmp_path, model_cache):
     ranked = run(["rank", "--catalog", "shop", "--input", str(cases), "--k", "2"], data)
     assert ranked.returncode == 0, ranked.stderr
     lines = [json.loads(line) for line in ranked.stdout.splitlines()]
-    assert lines[0] == {"id": 1, "items": ["s1", lines[0]["items"][1]]}
+    assert lines[0]["id"] == 1 and lines[0]["items"][0] == "s1" and len(lines[0]["items"]) == 2
+    assert lines[0]["policy"] in ("ask", "recommend") and lines[0]["ms"] > 0
     assert lines[1]["id"] == "b" and lines[1]["items"][0] == "l1"
     assert lines[2]["items"] == [] and "line 3: skipped" in ranked.stderr
 

@@ -37,7 +37,8 @@ def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
     assert item["attributes"]["brand"] == ["Samsung"]
     assert body["reply"].startswith("Here are some options you may like:")
     assert "1. Samsung Galaxy S9 smartphone ($499)" in body["reply"]
-    assert body["need"] == {"wants": ["a samsung galaxy"]} and body["question"] is None
+    assert body["need"]["wants"] == ["a samsung galaxy"] and body["question"] is None
+    assert body["need"]["include"] == {"brand": ["Samsung"]}  # the catalog's own spelling
 
 
 def test_a_session_carries_the_need_across_turns(client):

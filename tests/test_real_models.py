@@ -59,3 +59,28 @@ def test_a_local_model_path_is_chosen_by_settings_alone(model_cache):
     settings = Settings(llm_model=str(packaged_model_dir(model_cache)))
     model = build_chat_model(settings)
     assert isinstance(model, LocalChatModel) and model.model_dir == settings.llm_model
+
+
+@pytest.mark.parametrize(
+    ("said", "facet", "value"),
+    [("a mobile phone", "category", "Cell Phones"), ("a comfy couch", "category", "Sofas"),
+     ("something scary", "genre", "horror"), ("a prepaid one", "category", "Prepaid Phones")],
+)  # fmt: skip
+def test_minilm_links_everyday_words_to_the_catalogs_own(minilm, said, facet, value):
+    from bot.vocabulary import Vocabulary, normalize
+
+    facets = {
+        "category": dict.fromkeys(["Cell Phones", "Cell Phone Accessories", "Prepaid Phones",
+                                   "Screen Protectors", "Sofas", "Beds", "Tables & desks"], 1),
+        "genre": dict.fromkeys(["horror", "comedy", "romance", "action"], 1),
+    }  # fmt: skip
+    hits = Vocabulary(facets, {}, minilm.embed).match(normalize(said).split())
+    assert [(h.facet, h.value, h.how) for h in hits] == [(facet, value, "embedding")]
+
+
+def test_minilm_leaves_unrelated_words_alone(minilm):
+    from bot.vocabulary import Vocabulary, normalize
+
+    facets = {"category": dict.fromkeys(["Cell Phones", "Sofas", "Beds"], 1)}
+    words = normalize("a good camera and long battery life, cheap").split()
+    assert Vocabulary(facets, {}, minilm.embed).match(words) == []

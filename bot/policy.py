@@ -1,0 +1,86 @@
+"""Ask or recommend; and if ask, about which facet: the one with the highest expected
+information gain over the current candidates, weighted by their scores."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.state import Need
+from retrieval.candidates import Scored
+
+TOP = 50  # candidates the question is about
+TEMPERATURE = 0.1  # softmax over fused scores: candidates scoring 0.1 lower weigh e times less
+MIN_GAIN_BITS = 1.0  # below this the candidates already agree enough: recommend
+MIN_COVERAGE = 0.5  # a facet most candidates lack tells little
+UBIQUITOUS = 0.9  # a value nearly all candidates share ("Cell Phones") is no option
+# How readily people answer a question about a facet: gains are scaled by this, so "what kind of
+# thing?" comes before "which designer?" when both split the candidates alike. Unlisted: 0.8.
+EASE = {"category": 1.0, "genre": 1.0, "type": 1.0, "brand": 0.9, "colour": 0.8, "color": 0.8,
+        "material": 0.7, "star": 0.6, "director": 0.5, "writer": 0.4, "designer": 0.4}  # fmt: skip
+DEFAULT_EASE = 0.8
+MAX_OPTIONS = 6
+MIN_OPTION_SHARE = 0.03
+
+
+@dataclass
+class Choice:
+    facet: str
+    gain: float  # bits, scaled by how easy the facet is to answer
+    options: list[str]
+
+
+def weights(candidates: Sequence[Scored]) -> np.ndarray:
+    scores = np.array([c.score for c in candidates[:TOP]])
+    w = np.exp((scores - scores.max()) / TEMPERATURE)
+    return w / w.sum()
+
+
+def facet_gain(candidates: Sequence[Scored], w: np.ndarray, facet: str) -> Choice:
+    """Expected information gain of asking about `facet`: the entropy of the answer, with an
+    item's weight split over its values and the values shared by nearly all left out."""
+    top = candidates[: len(w)]
+    shares = {
+        v: float(sum(wi for wi, c in zip(w, top, strict=True) if v in c.item.facets.get(facet, ())))
+        for c in top
+        for v in c.item.facets.get(facet, ())
+    }
+    informative = {v for v, s in shares.items() if s < UBIQUITOUS}
+    mass: dict[str, float] = {}
+    covered = 0.0
+    for wi, c in zip(w, top, strict=True):
+        values = [v for v in c.item.facets.get(facet, ()) if v in informative]
+        if values:
+            covered += wi
+            for v in values:
+                mass[v] = mass.get(v, 0.0) + wi / len(values)
+    if covered < MIN_COVERAGE:
+        return Choice(facet, 0.0, [])
+    probs = [m / covered for m in mass.values()]
+    gain = -sum(p * math.log2(p) for p in probs if p > 0) * EASE.get(facet, DEFAULT_EASE)
+    options = [v for v, m in sorted(mass.items(), key=lambda kv: -kv[1])
+               if m / covered >= MIN_OPTION_SHARE][:MAX_OPTIONS]  # fmt: skip
+    return Choice(facet, gain, options)
+
+
+def choose_question(
+    need: Need,
+    candidates: Sequence[Scored],
+    facets: Sequence[str],
+    max_questions: int,
+) -> Choice | None:
+    """The question to ask now, or None to recommend."""
+    if len(need.asked) >= max_questions or need.liked or len(candidates) < 2:
+        return None
+    if need.constraints() >= 2:
+        return None  # specific enough already
+    open_facets = [f for f in facets if f not in need.answered and f not in need.asked
+                   and f not in need.include]  # fmt: skip
+    if not open_facets:
+        return None
+    w = weights(candidates)
+    best = max((facet_gain(candidates, w, f) for f in open_facets), key=lambda c: c.gain)
+    if best.gain < MIN_GAIN_BITS or len(best.options) < 2:
+        return None
+    return best

@@ -1,0 +1,226 @@
+"""A user message -> changes to the Need: budgets, negation, references to shown items, "more",
+"start over", "any", and the catalog's vocabulary. Deterministic: the small default model is not
+trusted with structure (ARCHITECTURE.md), so nothing here asks it."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.budget import parse_ranges
+from bot.state import Need, Range
+from bot.vocabulary import STOPWORDS, Hit, Vocabulary, normalize
+
+_CLAUSE = re.compile(r"[.;!?\n]+|,\s*|\s+\bbut\b\s+|\s+\bhowever\b\s+", re.I)
+_NEGATION = re.compile(
+    r"\b(not|no|without|except|excluding|never|avoid|nothing|none|hate[sd]?|dislike[sd]?|"
+    r"can'?t stand|don'?t|do not|didn'?t|did not|doesn'?t|isn'?t|wasn'?t|aren'?t|won'?t|"
+    r"anything but|other than|rather than|instead of|sick of|tired of|not a fan of)\b",
+    re.I,
+)
+# "I haven't seen it": a negation, but not a dislike.
+_UNSEEN = re.compile(
+    r"\b(haven'?t|have not|never|not|didn'?t|did not|yet to)\s+(yet\s+)?(seen|watched|heard of|"
+    r"tried|read|see|watch)\b",
+    re.I,
+)
+_START_OVER = re.compile(
+    r"\b(start(ing)? (over|again|afresh)|restart|reset|new search|clear (everything|all|it)|"
+    r"forget (everything|all that|it all)|from scratch)\b",
+    re.I,
+)
+_MORE = re.compile(
+    r"^\W*((show|give|got|any|see)( me)? )?(some )?more( please| options| results| ideas| "
+    r"suggestions| of (those|these|them))?\W*$|\b(other|more|different|next) (options|ones|"
+    r"suggestions|choices|results|items)\b|\bwhat else\b|\banything else\b|\bshow me others\b",
+    re.I,
+)
+_ANY = re.compile(
+    r"^\W*(any|anything|any ?one|whatever|either|either one|no preference|not fussy|not picky|"
+    r"skip|pass|surprise me|up to you|you choose|you pick|doesn'?t matter|does not matter|"
+    r"don'?t care|do not care|i don'?t mind|no idea|not sure|dunno|idk)\W*$|"
+    r"\b(doesn'?t matter|does not matter|don'?t care|do not care|no preference)\b",
+    re.I,
+)
+_ANY_FACET = re.compile(r"\bany (\w+)\b", re.I)
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "last": -1}  # fmt: skip
+_ORDINAL = re.compile(
+    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last)"
+    r"(?:\s+(?:one|item|option|phone|pick|result|suggestion))?\b|#\s*(\d{1,2})\b|"
+    r"\b(?:number|no\.|item|option)\s*(\d{1,2})\b",
+    re.I,
+)
+_THAT_ONE = re.compile(r"\b(that|this) one\b", re.I)
+_MORE_LIKE = re.compile(r"\b(?:more like|similar to|like|something like)\s+(?:the\s+)?(.+)", re.I)
+_ADDITIVE = re.compile(r"\b(also|too|as well|or|either|and)\b", re.I)
+_MONEY_WORDS = frozenset(
+    "dollars dollar bucks rupees rupee riyals euros pounds k price budget "
+    "cheap cheaper expensive under less than max".split()
+)
+CHEAPER_FACTOR = 0.8  # "cheaper": under 80% of the dearest item just shown
+PRICIER_FACTOR = 1.5  # "a bit more expensive is fine": half as much again
+
+
+@dataclass
+class Understanding:
+    """What a message did, beyond the changes it made to the Need."""
+
+    reset: bool = False
+    more: bool = False
+    settled: bool = False  # answered the pending question with "any"
+    referenced: list[str] = field(default_factory=list)  # shown items referred to
+    hits: list[Hit] = field(default_factory=list)
+    content: bool = False  # said something about the need itself
+
+
+def understand(
+    need: Need, text: str, vocabulary: Vocabulary, shown_prices: Sequence[float] = ()
+) -> Understanding:
+    """Fold one user message into `need` (in place) and say what it did."""
+    result = Understanding()
+    if _START_OVER.search(text):
+        need.clear()
+        result.reset = True
+        text = _START_OVER.sub(" ", text)
+        if not re.search(r"\w{3,}", re.sub(r"\b(let'?s|please|ok|okay|can we|i want to)\b", "",
+                                           text, flags=re.I)):  # fmt: skip
+            return result
+    pending = need.pending
+    need.pending = None  # answered, skipped or ignored: the question is over either way
+    result.more = bool(_MORE.search(text))
+    _any(need, text, pending, vocabulary, result)
+    text = _references(need, text, vocabulary, result)
+    _ranges(need, text, shown_prices, result)
+    positive: dict[str, list[str]] = {}
+    wants: list[str] = []
+    for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
+        if _ANY.search(clause):
+            continue
+        if _UNSEEN.search(clause):
+            _neutral(need, vocabulary.match(normalize(clause).split()), result)
+            continue
+        cue = _NEGATION.search(clause)
+        head, tail = (clause[: cue.start()], clause[cue.end() :]) if cue else (clause, "")
+        if _part(need, head, False, pending, vocabulary, result, positive):
+            wants.append(head.strip())
+        _part(need, tail, True, pending, vocabulary, result, positive)
+    additive = bool(_ADDITIVE.search(text))
+    for facet, values in positive.items():
+        for n, value in enumerate(values):
+            need.want_value(facet, value, replace=n == 0 and not additive)
+    if wants and not result.referenced:
+        need.wants.append(", ".join(wants))
+    result.content = bool(wants or result.hits or result.referenced)
+    return result
+
+
+def _any(
+    need: Need, text: str, pending: str | None, vocabulary: Vocabulary, result: Understanding
+) -> None:
+    """ "any" / "don't care" for the pending question, and "any brand" for a named facet."""
+    if pending and _ANY.search(text):
+        need.settle(pending)
+        result.settled = True
+    facets = {f.rstrip("s"): f for f in [*vocabulary.facets, "price", "rating"]}
+    for word in _ANY_FACET.findall(text):
+        facet = facets.get(word.lower().rstrip("s"))
+        if facet:
+            need.settle(facet)
+            result.settled = True
+
+
+def _part(
+    need: Need,
+    part: str,
+    negated: bool,
+    pending: str | None,
+    vocabulary: Vocabulary,
+    result: Understanding,
+    positive: dict[str, list[str]],
+) -> bool:
+    """Read one side of a clause (before or after its negation). Items and refused values go
+    straight into the need; wanted values are collected in `positive`, since a later value for
+    the same facet replaces the earlier ones. Returns whether the part states a want."""
+    tokens = normalize(part).split()
+    if not tokens:
+        return False
+    only = pending if pending and not negated and len(tokens) <= 3 else None
+    hits = vocabulary.match(tokens, only) or (vocabulary.match(tokens) if only else [])
+    result.hits += hits
+    for hit in hits:
+        if hit.facet == "item":
+            (need.dislike if negated else need.like)(hit.value)
+        elif negated:
+            need.refuse_value(hit.facet, hit.value)
+        else:
+            positive.setdefault(hit.facet, []).append(hit.value)
+    rest = _leftover(tokens, hits)
+    if negated and rest and " ".join(rest) not in need.avoid:
+        need.avoid.append(" ".join(rest))
+    return not negated and bool(rest or hits)
+
+
+def _neutral(need: Need, hits: list[Hit], result: Understanding) -> None:
+    """Items named without a verdict ("I haven't seen It Follows") inform taste a little."""
+    result.hits += hits
+    for hit in hits:
+        if hit.facet == "item" and hit.value not in need.mentioned + need.disliked:
+            need.mentioned.append(hit.value)
+
+
+def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understanding) -> str:
+    """ "the second one", "#3", "not that one", "more like the Nokia": items just shown.
+    Returns the text without the words that named them."""
+    shown = need.last_shown
+    if not shown:
+        return text
+    negated = bool(_NEGATION.search(text))
+    picked: list[str] = []
+    for m in _ORDINAL.finditer(text):
+        word, *numbers = m.groups()
+        n = _ORDINALS[word.lower()] if word else int(next(x for x in numbers if x))
+        if n == -1:
+            picked.append(shown[-1])
+        elif 1 <= n <= len(shown):
+            picked.append(shown[n - 1])
+    if not picked and _THAT_ONE.search(text):
+        picked.append(shown[0])
+    like = _MORE_LIKE.search(text)
+    if not picked and like:
+        words = set(normalize(like.group(1)).split()) - STOPWORDS
+        for item_id in shown:
+            if words and words <= set(normalize(vocabulary.titles.get(item_id, "")).split()):
+                picked.append(item_id)
+                text = text[: like.start()]
+                break
+    for item_id in picked:
+        (need.dislike if negated else need.like)(item_id)
+    result.referenced = picked
+    return _ORDINAL.sub(" ", _THAT_ONE.sub(" ", text)) if picked else text
+
+
+def _ranges(need: Need, text: str, shown_prices: Sequence[float], result: Understanding) -> None:
+    change = parse_ranges(text)
+    if change.price:
+        need.ranges["price"] = change.price
+    if change.rating:
+        need.ranges["rating"] = change.rating
+    current = need.ranges.get("price", Range())
+    if change.relative == "cheaper":
+        # Cheaper than the dearest item just shown (and than the budget so far).
+        base = min(filter(None, [max(shown_prices, default=None), current.max]), default=None)
+        if base:
+            need.ranges["price"] = Range(min=None, max=round(base * CHEAPER_FACTOR, 2))
+    elif change.relative == "pricier" and current.max:
+        need.ranges["price"] = Range(min=current.min, max=round(current.max * PRICIER_FACTOR, 2))
+    if change:
+        result.content = True
+
+
+def _leftover(tokens: Sequence[str], hits: Sequence[Hit]) -> list[str]:
+    covered = {i for h in hits for i in range(h.start, h.end)}
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if i not in covered and t not in STOPWORDS and not t.isdigit() and t not in _MONEY_WORDS
+    ]

@@ -1,0 +1,24 @@
+"""Writing a benchmark's section into BENCHMARKS.md, between its own markers."""
+
+import os
+import platform
+import re
+import time
+from pathlib import Path
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def write_section(out: Path, name: str, text: str, command: str) -> None:
+    """Replace (or append) the section marked `name` with `text`, headed by the command."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    body = f"{begin}\n_Produced by `{command}` on {time.strftime('%Y-%m-%d')}_\n\n{text}\n{end}"
+    current = out.read_text() if out.exists() else "# Benchmarks\n"
+    if begin in current:
+        current = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: body, current,
+                         flags=re.S)  # fmt: skip
+    else:
+        current = current.rstrip() + "\n\n" + body + "\n"
+    out.write_text(current)
