@@ -67,7 +67,6 @@ class Understanding:
 
     reset: bool = False
     more: bool = False
-    settled: bool = False  # answered the pending question with "any"
     referenced: list[str] = field(default_factory=list)  # shown items referred to
     hits: list[Hit] = field(default_factory=list)
     content: bool = False  # said something about the need itself
@@ -88,7 +87,7 @@ def understand(
     pending = need.pending
     need.pending = None  # answered, skipped or ignored: the question is over either way
     result.more = bool(_MORE.search(text))
-    _any(need, text, pending, vocabulary, result)
+    _any(need, text, pending, vocabulary)
     text = _references(need, text, vocabulary, result)
     _ranges(need, text, shown_prices, result)
     positive: dict[str, list[str]] = {}
@@ -110,23 +109,19 @@ def understand(
             need.want_value(facet, value, replace=n == 0 and not additive)
     if wants and not result.referenced:
         need.wants.append(", ".join(wants))
-    result.content = bool(wants or result.hits or result.referenced)
+    result.content = result.content or bool(wants or result.hits or result.referenced)
     return result
 
 
-def _any(
-    need: Need, text: str, pending: str | None, vocabulary: Vocabulary, result: Understanding
-) -> None:
+def _any(need: Need, text: str, pending: str | None, vocabulary: Vocabulary) -> None:
     """ "any" / "don't care" for the pending question, and "any brand" for a named facet."""
     if pending and _ANY.search(text):
         need.settle(pending)
-        result.settled = True
     facets = {f.rstrip("s"): f for f in [*vocabulary.facets, "price", "rating"]}
     for word in _ANY_FACET.findall(text):
         facet = facets.get(word.lower().rstrip("s"))
         if facet:
             need.settle(facet)
-            result.settled = True
 
 
 def _part(

@@ -124,3 +124,10 @@ def test_any_message_leaves_a_valid_need(vocabulary, message):
     understand(need, message, vocabulary)
     assert Need.model_validate(need.model_dump()) == need
     assert need.include == {} or set(need.include) <= set(FACETS)
+
+
+def test_start_over_with_only_a_budget_keeps_the_budget(vocabulary):
+    need = Need(exclude={"brand": ["Samsung"]})
+    result = understand(need, "start over, under $100", vocabulary)
+    assert result.reset and result.content
+    assert need.exclude == {} and need.ranges["price"].max == 100
