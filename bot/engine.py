@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from bot.policy import choose_question
@@ -161,9 +160,14 @@ class Engine:
         state.messages.append(Message(role="user", content=text))
         if not text:
             return text, notes, None
-        need = state.need
-        shown_prices = [i.price for i in self.store.get(state.catalog, need.last_shown) if i.price]
-        return text, notes, understand(need, text, self.vocabulary(state.catalog), shown_prices)
+
+        def shown_prices() -> list[float]:  # read only for "cheaper"
+            return [
+                i.price for i in self.store.get(state.catalog, state.need.last_shown) if i.price
+            ]
+
+        vocabulary = self.vocabulary(state.catalog)
+        return text, notes, understand(state.need, text, vocabulary, shown_prices)
 
     def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
         need = state.need
@@ -204,8 +208,7 @@ class Engine:
         constraints = self._constraints(state.need, more=False)
         for part in constraints.parts():  # ranges first: the easiest to change
             relaxed = constraints.without(part)
-            if self.store.ids(state.catalog, 1, np.zeros(self.embedder.dimension) + 1e-3,
-                              relaxed.where()):  # fmt: skip
+            if self.store.matches(state.catalog, relaxed.where()):
                 kind, name = part.split(":", 1)
                 values = state.need.include.get(name, [])
                 return f"{name} {', '.join(values)}" if kind == "include" else f"the {name} range"

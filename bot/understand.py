@@ -3,7 +3,7 @@
 trusted with structure (ARCHITECTURE.md), so nothing here asks it."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.budget import parse_ranges
@@ -73,7 +73,10 @@ class Understanding:
 
 
 def understand(
-    need: Need, text: str, vocabulary: Vocabulary, shown_prices: Sequence[float] = ()
+    need: Need,
+    text: str,
+    vocabulary: Vocabulary,
+    shown_prices: Callable[[], Sequence[float]] = list,
 ) -> Understanding:
     """Fold one user message into `need` (in place) and say what it did."""
     result = Understanding()
@@ -194,7 +197,9 @@ def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understan
     return _ORDINAL.sub(" ", _THAT_ONE.sub(" ", text)) if picked else text
 
 
-def _ranges(need: Need, text: str, shown_prices: Sequence[float], result: Understanding) -> None:
+def _ranges(
+    need: Need, text: str, shown_prices: Callable[[], Sequence[float]], result: Understanding
+) -> None:
     change = parse_ranges(text)
     if change.price:
         need.ranges["price"] = change.price
@@ -203,7 +208,7 @@ def _ranges(need: Need, text: str, shown_prices: Sequence[float], result: Unders
     current = need.ranges.get("price", Range())
     if change.relative == "cheaper":
         # Cheaper than the dearest item just shown (and than the budget so far).
-        base = min(filter(None, [max(shown_prices, default=None), current.max]), default=None)
+        base = min(filter(None, [max(shown_prices(), default=None), current.max]), default=None)
         if base:
             need.ranges["price"] = Range(min=None, max=round(base * CHEAPER_FACTOR, 2))
     elif change.relative == "pricier" and current.max:

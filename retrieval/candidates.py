@@ -19,7 +19,8 @@ POOL = 200  # items proposed by dense search, and by the neighbours of liked ite
 
 @dataclass(frozen=True)
 class Weights:
-    """Chosen on the ReDial dev split by cross-fitting (BENCHMARKS.md, conversation section)."""
+    """Set by hand from exploratory runs on the ReDial dev split (cross-fitted priors); the
+    resulting recall is in BENCHMARKS.md, conversation section."""
 
     dense: float = 2.0
     popularity: float = 1.0
@@ -87,7 +88,6 @@ class Scored:
     item: Item
     score: float
     parts: dict[str, float]  # each signal's contribution, for the "why" panel
-    vector: np.ndarray
 
 
 def retrieve(
@@ -105,8 +105,10 @@ def retrieve(
     person's taste is drawn from (recent and explicit likes count more)."""
     weights = weights or Weights()
     where = constraints.where()
-    liked_items, liked_vectors = store.vectors(catalog, list(liked))
-    taste = _taste(liked_vectors, np.array([liked[i.id] for i in liked_items]))
+    known, known_vectors = store.vectors(catalog, [*liked, *disliked])  # one round trip
+    is_liked = np.array([i.id in liked for i in known], dtype=bool)
+    taste = _taste(known_vectors[is_liked], np.array([liked[i.id] for i in known if i.id in liked]))
+    disliked_vectors = known_vectors[~is_liked]
     proposed: list[str] = []
     if query is not None:
         proposed += store.ids(catalog, pool, query, where)
@@ -125,15 +127,16 @@ def retrieve(
         "popularity": np.array([priors.popularity.get(i.id, 0.0) for i in items]),
         "co": np.array([co.get(i.id, 0.0) for i in items]),
         "liked": vectors @ taste if taste is not None else np.zeros(len(items)),
-        "disliked": _max_similarity(store, catalog, disliked, vectors),
+        "disliked": (vectors @ disliked_vectors.T).max(1)
+        if len(disliked_vectors)
+        else np.zeros(len(items)),
     }
     parts = {name: getattr(weights, name) * values for name, values in signals.items()}
     parts["disliked"] = -parts["disliked"]
     total = sum(parts.values())
     order = np.argsort(-total, kind="stable")
     return [
-        Scored(items[n], float(total[n]), {k: float(v[n]) for k, v in parts.items()}, vectors[n])
-        for n in order
+        Scored(items[n], float(total[n]), {k: float(v[n]) for k, v in parts.items()}) for n in order
     ]
 
 
@@ -151,12 +154,3 @@ def _co_scores(priors: Priors, liked: dict[str, float]) -> dict[str, float]:
             scores[other] = scores.get(other, 0.0) + weight * value
     top = max(scores.values(), default=0.0)
     return {k: v / top for k, v in scores.items()} if top > 0 else {}
-
-
-def _max_similarity(
-    store: ItemStore, catalog: str, ids: list[str], vectors: np.ndarray
-) -> np.ndarray:
-    if not ids:
-        return np.zeros(len(vectors))
-    _, disliked = store.vectors(catalog, ids)
-    return (vectors @ disliked.T).max(1) if len(disliked) else np.zeros(len(vectors))

@@ -48,11 +48,3 @@ class Skipped:
 
     where: str  # "line 12", "record 5", "key 'abc'"
     reason: str
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An item retrieved for a query, with its similarity."""
-
-    item: Item
-    score: float

@@ -5,7 +5,7 @@ Embeddings are always passed in (never Chroma's downloading default embedder); c
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ import numpy as np
 
 from bot.errors import ConciergeError, UnknownCatalogError
 from retrieval.interactions import Priors
-from retrieval.records import Candidate, Item
+from retrieval.records import Item
 
 ITEMS_PREFIX = "items-"
 PRIORS_PREFIX = "priors-"
@@ -87,15 +87,7 @@ class ItemStore:
 
     # items --------------------------------------------------------------------------------
     def hashes(self, name: str) -> dict[str, str]:
-        col = self._items(name)
-        out: dict[str, str] = {}
-        total = col.count()
-        for offset in range(0, total, BATCH * 5):
-            got = col.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
-            out.update(
-                {i: m.get("hash", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
-            )
-        return out
+        return {i: m.get("hash", "") for i, m in _pages(self._items(name), "metadatas")}
 
     def upsert(self, name: str, items: Sequence[Item], hashes: Sequence[str], vectors: np.ndarray):
         assert len(items) == len(hashes) == len(vectors)
@@ -128,21 +120,6 @@ class ItemStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(
-        self, name: str, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
-    ) -> list[Candidate]:
-        col = self._items(name)
-        n = min(k, col.count())
-        if n == 0:
-            return []
-        got = col.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["metadatas", "distances"]
-        )
-        return [
-            Candidate(Item.from_json(meta["item"]), 1.0 - float(dist))  # cosine similarity
-            for meta, dist in zip(got["metadatas"][0], got["distances"][0], strict=True)
-        ]
-
     def vectors(self, name: str, ids: Sequence[str]) -> tuple[list[Item], np.ndarray]:
         """Items and their stored vectors, in the order of `ids` (unknown ids dropped)."""
         if not ids:
@@ -155,8 +132,10 @@ class ItemStore:
         vectors = np.array([rows[i][1] for i in kept], dtype=np.float32).reshape(len(kept), -1)
         return items, vectors
 
-    def ids(self, name: str, k: int, vector: np.ndarray, where: dict[str, Any] | None) -> list[str]:
-        """The ids of the k nearest items that pass `where`."""
+    def ids(
+        self, name: str, k: int, vector: np.ndarray, where: dict[str, Any] | None = None
+    ) -> list[str]:
+        """The ids of the k nearest items (by cosine) that pass `where`, nearest first."""
         col = self._items(name)
         n = min(k, col.count())
         if n == 0:
@@ -164,13 +143,12 @@ class ItemStore:
         got = col.query(query_embeddings=[vector], n_results=n, where=where, include=[])
         return list(got["ids"][0])
 
+    def matches(self, name: str, where: dict[str, Any] | None) -> bool:
+        """Whether any item passes `where`."""
+        return bool(self._items(name).get(where=where, limit=1, include=[])["ids"])
+
     def titles(self, name: str) -> dict[str, str]:
-        col = self._items(name)
-        out: dict[str, str] = {}
-        for offset in range(0, col.count(), BATCH * 5):
-            got = col.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
-            out.update({i: m["title"] for i, m in zip(got["ids"], got["metadatas"], strict=True)})
-        return out
+        return {i: m["title"] for i, m in _pages(self._items(name), "metadatas")}
 
     # priors -------------------------------------------------------------------------------
     def save_priors(self, name: str, priors: Priors) -> None:
@@ -195,19 +173,15 @@ class ItemStore:
         full = PRIORS_PREFIX + check_name(name)
         if full not in {c.name for c in self.client.list_collections()}:
             return Priors()
-        col = self._collection(full, None)
         priors = Priors()
-        for offset in range(0, col.count(), BATCH * 5):
-            got = col.get(include=["documents"], limit=BATCH * 5, offset=offset)
-            for key, doc in zip(got["ids"], got["documents"], strict=True):
-                data = json.loads(doc)
-                if key == TOP_KEY:
-                    priors.top = data["top"]
-                    continue
-                if "p" in data:
-                    priors.popularity[key] = data["p"]
-                if "co" in data:
-                    priors.co[key] = data["co"]
+        for key, doc in _pages(self._collection(full, None), "documents"):
+            data = json.loads(doc)
+            if key == TOP_KEY:
+                priors.top = data["top"]
+            if "p" in data:
+                priors.popularity[key] = data["p"]
+            if "co" in data:
+                priors.co[key] = data["co"]
         return priors
 
     def heartbeat(self) -> bool:
@@ -229,6 +203,13 @@ class ItemStore:
                 full_name, embedding_function=None, configuration=configuration
             )
         return self._collections[full_name]
+
+
+def _pages(col: Any, include: str) -> Iterator[tuple[str, Any]]:
+    """(id, metadata or document) for every record, read a page at a time."""
+    for offset in range(0, col.count(), BATCH * 5):
+        got = col.get(include=[include], limit=BATCH * 5, offset=offset)
+        yield from zip(got["ids"], got[include], strict=True)
 
 
 def facet_key(facet: str) -> str:

@@ -24,8 +24,9 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_
     assert not (tmp_path / "unused" / "chroma").exists(), "server mode writes no local store"
     again = ingest(path, "furniture", store, fake_embedder, progress=False)
     assert again.unchanged == 2 and fake_embedder.embedded == 2
-    found = store.query("furniture", fake_embedder.embed(["dining table"])[0], 2)
-    assert found[0].item.title == "Walnut dining table" and found[0].item.price == 1200.0
+    nearest = store.ids("furniture", 2, fake_embedder.embed(["dining table"])[0])
+    found = store.get("furniture", nearest)
+    assert found[0].title == "Walnut dining table" and found[0].price == 1200.0
     assert store.manifest("furniture").currency == "SAR"
     assert store.heartbeat()
 

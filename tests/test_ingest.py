@@ -56,17 +56,19 @@ def test_the_manifest_holds_the_facet_vocabulary_and_ranges(tmp_path, store, fak
 def test_facets_filter_in_chroma(tmp_path, store, fake_embedder):
     ingest(write_json(tmp_path / "p.json", PHONES), "phones", store, fake_embedder, progress=False)
     vector = fake_embedder.embed(["phone"])[0]
-    only = store.query("phones", vector, 5, where={"f_category": {"$contains": "iPhone"}})
-    assert [c.item.id for c in only] == ["3"]
-    cheap = store.query("phones", vector, 5, where={"price": {"$lt": 100}})
-    assert [c.item.id for c in cheap] == ["1"]
+    assert store.ids("phones", 5, vector, {"f_category": {"$contains": "iPhone"}}) == ["3"]
+    assert store.ids("phones", 5, vector, {"price": {"$lt": 100}}) == ["1"]
+    assert store.matches("phones", {"price": {"$lt": 100}})
+    assert not store.matches("phones", {"price": {"$lt": 10}})
 
 
 def test_the_nearest_item_comes_first(tmp_path, store, fake_embedder):
     ingest(write_json(tmp_path / "p.json", PHONES), "phones", store, fake_embedder, progress=False)
-    found = store.query("phones", fake_embedder.embed(["galaxy smartphone"])[0], 3)
-    assert found[0].item.id == "2"
-    assert found[0].score > found[1].score
+    vector = fake_embedder.embed(["galaxy smartphone"])[0]
+    found = store.ids("phones", 3, vector)
+    assert found[0] == "2"
+    _, vectors = store.vectors("phones", found)
+    assert vectors[0] @ vector > vectors[1] @ vector
 
 
 def test_a_file_with_only_bad_rows_is_an_error_and_stores_nothing(tmp_path, store, fake_embedder):

@@ -10,7 +10,7 @@ from retrieval.records import Item
 
 
 def scored(n: int, score: float = 1.0, **facets: tuple[str, ...]) -> Scored:
-    return Scored(Item(str(n), f"item {n}", facets=facets), score, {}, np.zeros(2))
+    return Scored(Item(str(n), f"item {n}", facets=facets), score, {})
 
 
 def test_gain_is_the_entropy_of_the_answer():
