@@ -5,13 +5,17 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.errors import ConciergeError
 from bot.settings import Settings
 from bot.wiring import offline_environment
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.state import DialogueState
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
 
@@ -45,6 +49,19 @@ def ingest(
         print(priors.summary())
 
 
+def replay(engine: "Engine", catalog: str, messages: list[tuple[str, str]]) -> "DialogueState":
+    """The state after a logged dialogue's messages, all but the last (a user message)."""
+    from bot.state import DialogueState
+
+    state = DialogueState(catalog=catalog)
+    for role, content in messages[:-1]:
+        if role == "user":
+            engine.observe(state, content)
+        else:
+            engine.observe_assistant(state, content)
+    return state
+
+
 @cli.command()
 def rank(
     catalog: Annotated[str, typer.Option(help="an ingested catalog")],
@@ -55,7 +72,6 @@ def rank(
 
     Each line also says what the chat policy would do at that turn ("policy": ask or
     recommend) and how long understanding and retrieval took ("ms")."""
-    from bot.state import DialogueState
     from bot.wiring import build_embedder, build_engine, build_store
 
     if not input.exists():
@@ -64,7 +80,8 @@ def rank(
     store = build_store(settings)
     store.manifest(catalog)  # an unknown catalog fails before the model loads
     engine = build_engine(settings, store, build_embedder(), chat=False)
-    engine.vocabulary(catalog), engine.priors(catalog)  # loaded once, before the timing starts
+    # Loaded once, before the timing starts.
+    engine.vocabulary(catalog), engine.priors(catalog), engine.index(catalog)
     for number, line in enumerate(input.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -77,15 +94,9 @@ def rank(
             print(f"line {number}: skipped ({err})", file=sys.stderr)
             print(json.dumps({"id": case_id, "items": [], "error": str(err)}), flush=True)
             continue
-        state = DialogueState(catalog=catalog)
-        *history, last = messages
-        for role, content in history:
-            if role == "user":
-                engine.observe(state, content)
-            else:
-                engine.observe_assistant(state, content)
+        state = replay(engine, catalog, messages)
         started = time.perf_counter()
-        turn = engine.turn(state, last[1], k, ask=False)
+        turn = engine.turn(state, messages[-1][1], k, ask=False)
         ms = round((time.perf_counter() - started) * 1000, 1)
         policy = "ask" if turn.would_ask else turn.action
         ranked = {"id": case_id, "items": [i.id for i in turn.items], "policy": policy, "ms": ms}

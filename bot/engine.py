@@ -13,8 +13,9 @@ from bot.state import DialogueState, Message, Need
 from bot.understand import Understanding, understand
 from bot.vocabulary import Vocabulary, normalize
 from prompts.loader import Prompts
-from retrieval.candidates import Constraints, Scored, Weights, retrieve
+from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retrieve
 from retrieval.embed import Embedder
+from retrieval.index import MAX_ITEMS, CatalogIndex
 from retrieval.interactions import Priors
 from retrieval.store import ItemStore, Manifest
 
@@ -36,6 +37,7 @@ class Recommendation:
     explanation: str = ""
     evidence: list[dict[str, Any]] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
+    closest: bool = False  # nothing passed θ: this is one of the closest items, not a match
 
     @classmethod
     def from_scored(cls, candidate: Scored) -> "Recommendation":
@@ -44,8 +46,10 @@ class Recommendation:
         attributes |= item.numbers | item.attributes
         if item.rating is not None:
             attributes["rating"] = item.rating
-        return cls(item.id, item.title, item.price, item.image_url, item.url, candidate.score,
-                   attributes=attributes)  # fmt: skip
+        evidence = [asdict(e) for e in candidate.evidence]
+        return cls(item.id, item.title, item.price, item.image_url, item.url,
+                   round(candidate.weight, 4), evidence=evidence, attributes=attributes,
+                   closest=not candidate.passed)  # fmt: skip
 
 
 @dataclass
@@ -96,6 +100,7 @@ class Engine:
         self._manifests: dict[str, Manifest] = {}
         self._vocabularies: dict[str, Vocabulary] = {}
         self._priors: dict[str, Priors] = {}
+        self._indexes: dict[str, CatalogIndex | None] = {}
 
     # per-catalog knowledge, read once per process: a re-ingest shows after a restart ----------
     def manifest(self, catalog: str) -> Manifest:
@@ -105,10 +110,19 @@ class Engine:
 
     def vocabulary(self, catalog: str) -> Vocabulary:
         if catalog not in self._vocabularies:
-            facets = self.manifest(catalog).facets
+            manifest = self.manifest(catalog)
             titles = self.store.titles(catalog)
-            self._vocabularies[catalog] = Vocabulary(facets, titles, self.embedder.embed)
+            self._vocabularies[catalog] = Vocabulary(
+                manifest.facets, titles, self.embedder.embed, manifest.quantiles
+            )
         return self._vocabularies[catalog]
+
+    def index(self, catalog: str) -> CatalogIndex | None:
+        """The catalog in memory for search and BM25; None when it is too large to hold."""
+        if catalog not in self._indexes:
+            small = self.manifest(catalog).count <= MAX_ITEMS
+            self._indexes[catalog] = CatalogIndex(self.store.rows(catalog)) if small else None
+        return self._indexes[catalog]
 
     def priors(self, catalog: str) -> Priors:
         if catalog not in self._priors:
@@ -171,12 +185,24 @@ class Engine:
 
     def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
         need = state.need
-        query = need.query_text()
-        vector = self.embedder.embed([query])[0] if query else None
-        constraints = self._constraints(need, more)
-        priors = self.priors(state.catalog)
-        return retrieve(self.store, state.catalog, vector, constraints, priors, taste(need),
-                        need.disliked, self.weights)  # fmt: skip
+        constraints = self.constraints(need, more)
+        return retrieve(self.store, state.catalog, self.need_vectors(need), constraints,
+                        self.priors(state.catalog), taste(need), need.disliked,
+                        self.index(state.catalog), self.weights)  # fmt: skip
+
+    def need_vectors(self, need: Need) -> NeedVectors:
+        """The need's text and query vectors: the whole need, each want and facet value, and
+        each phrase to avoid, embedded in one batch."""
+        whole = need.query_text()
+        parts = [(f"want: {w}", w) for w in need.wants[-MAX_PARTS:]]
+        parts += [(f"{f}: {v}", v) for f, values in need.include.items() for v in values]
+        avoid = [(f"avoid: {a}", a) for a in need.avoid[-MAX_PARTS:]]
+        texts = ([whole] if whole else []) + [text for _, text in parts + avoid]
+        vectors = list(self.embedder.embed(texts)) if texts else []
+        whole_vector = vectors.pop(0) if whole else None  # parts exist only with a whole need
+        labelled = [(label, v) for (label, _), v in zip(parts + avoid, vectors, strict=True)]
+        return NeedVectors(whole, whole_vector, tuple(labelled[: len(parts)]),
+                           tuple(labelled[len(parts) :]))  # fmt: skip
 
     def observe_assistant(self, state: DialogueState, text: str) -> None:
         """An assistant message from elsewhere (a logged dialogue): the items it names count as
@@ -190,10 +216,11 @@ class Engine:
             need.shown += [i for i in named if i not in need.shown]
             need.mentioned += [i for i in named if i not in need.mentioned]
 
-    def _constraints(self, need: Need, more: bool) -> Constraints:
+    def constraints(self, need: Need, more: bool = False) -> Constraints:
+        """The hard part of the need, as the store filters by it."""
         # Liked items are the person's references ("more like the MALM", "like Super Troopers"):
-        # what they want is others like them, not the same items again.
-        banned = set(need.disliked) | set(need.liked)
+        # what they want is others like them, not the same items again; unless asked for by name.
+        banned = set(need.disliked) | (set(need.liked) - set(need.requested))
         if more:
             banned |= set(need.shown)
         return Constraints(
@@ -205,7 +232,7 @@ class Engine:
 
     def _blocker(self, state: DialogueState) -> str:
         """Which single constraint, dropped, would let items through: to say so in the reply."""
-        constraints = self._constraints(state.need, more=False)
+        constraints = self.constraints(state.need, more=False)
         for part in constraints.parts():  # ranges first: the easiest to change
             relaxed = constraints.without(part)
             if self.store.matches(state.catalog, relaxed.where()):
@@ -222,8 +249,12 @@ class Engine:
             yield turn.reply
         else:
             lead = ""
-            for lead in self._lead_in(turn.message):
+            if turn.items and turn.items[0].closest:
+                lead = self.prompts.render("closest_note")  # not the LLM: nothing matched
                 yield head + lead
+            else:
+                for lead in self._lead_in(turn.message):
+                    yield head + lead
             listing = "\n".join(
                 f"{n}. {i.title}"
                 + (f" ({format_price(i.price, turn.currency)})" if i.price else "")
@@ -282,6 +313,7 @@ class Engine:
         return f"something from {next(iter(values))}" if values else "a gift under 50"
 
 
+MAX_PARTS = 3  # the latest wants and avoid-phrases that become query vectors of their own
 LIKED_DECAY = 0.7  # the latest liked item weighs 1, the one before 0.7, then 0.49 ...
 MENTIONED_WEIGHT = 0.5  # an item the other side named, that the person did not react to
 

@@ -11,7 +11,6 @@ from bot.state import Need
 from retrieval.candidates import Scored
 
 TOP = 50  # candidates the question is about
-TEMPERATURE = 0.1  # softmax over fused scores: candidates scoring 0.1 lower weigh e times less
 MIN_GAIN_BITS = 1.0  # below this the candidates already agree enough: recommend
 MIN_COVERAGE = 0.5  # a facet most candidates lack tells little
 UBIQUITOUS = 0.9  # a value nearly all candidates share ("Cell Phones") is no option
@@ -32,8 +31,9 @@ class Choice:
 
 
 def weights(candidates: Sequence[Scored]) -> np.ndarray:
-    scores = np.array([c.score for c in candidates[:TOP]])
-    w = np.exp((scores - scores.max()) / TEMPERATURE)
+    """The rerank's weights w_i (a softmax of the score at the rerank's temperature), summing
+    to one over the top candidates."""
+    w = np.array([c.weight for c in candidates[:TOP]])
     return w / w.sum()
 
 

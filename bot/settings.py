@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from retrieval.candidates import Weights
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,6 +43,10 @@ class Settings(BaseSettings):
     max_questions: int = 2  # questions before recommending anyway
     k: int = 5  # items shown per recommendation
     max_message_chars: int = 2000  # longer chat messages are truncated, with a note
+    # The attention rerank keeps items whose weight w (best item = 1) is above theta; the
+    # temperature sets how fast w falls with score. Defaults chosen on ReDial dev: BENCHMARKS.md.
+    theta: float = Field(default=Weights.theta, ge=0.0, le=1.0)
+    temperature: float = Field(default=Weights.temperature, gt=0.0)
 
     @property
     def models_dir(self) -> Path:

@@ -30,6 +30,8 @@ class Need(BaseModel):
     exclude: dict[str, list[str]] = Field(default_factory=dict)  # facet -> refused values
     ranges: dict[str, Range] = Field(default_factory=dict)  # "price", "rating", numbers
     liked: list[str] = Field(default_factory=list)  # item ids
+    requested: list[str] = Field(default_factory=list)  # liked items asked for by name, not as
+    # a reference ("the iPhone 6 Plus 64GB" vs "something like the iPhone"): these stay eligible
     disliked: list[str] = Field(default_factory=list)
     shown: list[str] = Field(default_factory=list)  # every item shown, oldest first
     last_shown: list[str] = Field(default_factory=list)  # the latest list, as numbered
@@ -57,8 +59,15 @@ class Need(BaseModel):
     def like(self, item_id: str) -> None:
         _move(item_id, self.liked, self.disliked)
 
+    def request(self, item_id: str) -> None:
+        self.like(item_id)
+        if item_id not in self.requested:
+            self.requested.append(item_id)
+
     def dislike(self, item_id: str) -> None:
         _move(item_id, self.disliked, self.liked)
+        if item_id in self.requested:
+            self.requested.remove(item_id)
 
     def want_value(self, facet: str, value: str, replace: bool) -> None:
         values = self.include.setdefault(facet, [])

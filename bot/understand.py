@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.budget import parse_ranges
+from bot.measures import parse_measures
 from bot.state import Need, Range
 from bot.vocabulary import STOPWORDS, Hit, Vocabulary, normalize
 
@@ -57,6 +58,12 @@ _MONEY_WORDS = frozenset(
     "dollars dollar bucks rupees rupee riyals euros pounds k price budget "
     "cheap cheaper expensive under less than max".split()
 )
+# An item named with one of these is a reference to taste, not a request for that item.
+_TASTE = re.compile(
+    r"\b(?:like[sd]?|lov(?:e|ed|es|ing)|enjoy(?:ed|s)?|seen|watched|similar|fan of|"
+    r"favou?rites?|reminds?|such as|kind of|along the lines)\b",
+    re.I,
+)
 CHEAPER_FACTOR = 0.8  # "cheaper": under 80% of the dearest item just shown
 PRICIER_FACTOR = 1.5  # "a bit more expensive is fine": half as much again
 
@@ -93,6 +100,9 @@ def understand(
     _any(need, text, pending, vocabulary)
     text = _references(need, text, vocabulary, result)
     _ranges(need, text, shown_prices, result)
+    measures = parse_measures(text, vocabulary.quantiles)
+    need.ranges |= measures
+    result.content |= bool(measures)
     positive: dict[str, list[str]] = {}
     wants: list[str] = []
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
@@ -146,8 +156,10 @@ def _part(
     hits = vocabulary.match(tokens, only) or (vocabulary.match(tokens) if only else [])
     result.hits += hits
     for hit in hits:
-        if hit.facet == "item":
-            (need.dislike if negated else need.like)(hit.value)
+        if hit.facet == "item" and negated:
+            need.dislike(hit.value)
+        elif hit.facet == "item":
+            (need.like if _TASTE.search(part) else need.request)(hit.value)
         elif negated:
             need.refuse_value(hit.facet, hit.value)
         else:

@@ -61,8 +61,10 @@ class Vocabulary:
         facets: dict[str, dict[str, int]],
         titles: dict[str, str] | None = None,
         embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+        quantiles: dict[str, list[float]] | None = None,
     ) -> None:
         self.facets = facets
+        self.quantiles = quantiles or {}  # number name -> 25th, 50th, 75th percentile
         self.titles = titles or {}
         self._embed = embed
         self._phrases: dict[str, list[tuple[str, str]]] = {}

@@ -6,6 +6,7 @@ import sys
 from bot.engine import Engine
 from bot.settings import Settings
 from prompts.loader import load_prompts
+from retrieval.candidates import Weights
 from retrieval.embed import Embedder, MiniLMEmbedder
 from retrieval.ingest import ingest
 from retrieval.store import ItemStore, make_client
@@ -29,8 +30,9 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         from bot.llm import build_chat_model
 
         model = build_chat_model(settings)
+    weights = Weights(theta=settings.theta, temperature=settings.temperature)
     return Engine(embedder, store, load_prompts(), model, settings.k, settings.max_message_chars,
-                  settings.max_questions)  # fmt: skip
+                  settings.max_questions, weights)  # fmt: skip
 
 
 def build_embedder() -> Embedder:

@@ -14,6 +14,8 @@ utterances, cosine over the item texts.
 """
 
 import argparse
+import copy
+import functools
 import json
 import os
 import random
@@ -26,6 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from eval.report import machine, write_section
 
@@ -34,6 +37,7 @@ REDIAL = Path(os.environ.get("CONCIERGE_SHARED_DIR", ROOT.parent / "shared")) / 
 CUTOFFS = (1, 10, 50)
 DEPTH = 100  # ranked items asked for: enough for R@50 after removing named items
 QUICK_CASES = 200
+THETAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 PUBLISHED = "UniCRS .050 / .215 / .413; KBRD .028 / .169 / .366; GPT-4 zero-shot R@10 ≈ .19"
 
 
@@ -101,9 +105,107 @@ def concierge(*args: str, env: dict[str, str]) -> str:
     return out.stdout
 
 
+def ablation_rows() -> list[tuple[str, Any]]:
+    from dataclasses import replace
+
+    from retrieval.candidates import Weights
+
+    full = Weights()
+    dense = replace(full, lexical=0, popularity=0, co=0, liked=0, disliked=0, fields=False)
+    return [
+        ("dense only (whole need vs item vector)", dense),
+        ("+ lexical (BM25)", replace(dense, lexical=full.lexical)),
+        ("+ priors and neighbours of liked items", replace(full, fields=False)),
+        ("+ attention rerank (field keys, need parts) = Concierge", Weights()),
+    ]
+
+
+class Ablation:
+    """The same cases ranked in-process under each row's weights, fold by fold."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from retrieval.embed import MiniLMEmbedder
+
+        self.data_dir = data_dir
+        self.embedder = MiniLMEmbedder()
+        self.rows = ablation_rows()
+        self.ranked: dict[str, dict[str, list[str]]] = {name: {} for name, _ in self.rows}
+        self.weights: dict[str, list[float]] = {}  # the full system's w per ranked item
+
+    def fold(self, todo: list[tuple[int, dict]]) -> list[dict]:
+        """Rank the fold's cases under every row; the last row's lines as `concierge rank`
+        writes them (ids, policy, ms)."""
+        from bot.cli import replay
+        from bot.engine import Engine
+        from prompts.loader import load_prompts
+        from retrieval.store import ItemStore, make_client
+
+        store = ItemStore(make_client(self.data_dir))  # after this fold's ingest
+        engine = Engine(self.embedder, store, load_prompts(), None)
+        engine.vocabulary("redial"), engine.priors("redial"), engine.index("redial")
+        lines = []
+        for n, case in todo:
+            pairs = [(m["role"], m["content"]) for m in messages(case)]
+            history = replay(engine, "redial", pairs)  # the same for every row
+            for name, weights in self.rows:
+                engine.weights = weights
+                started = time.perf_counter()
+                turn = engine.turn(copy.deepcopy(history), pairs[-1][1], DEPTH, ask=False)
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                self.ranked[name][str(n)] = [i.id for i in turn.items]
+            self.weights[str(n)] = [i.weight for i in turn.items]  # the last row: Concierge
+            policy = "ask" if turn.would_ask else turn.action
+            lines.append({"id": str(n), "items": self.ranked[name][str(n)], "policy": policy,
+                          "ms": ms})  # fmt: skip
+        return lines
+
+
+def theta_sweep(
+    cases: list[dict], ablation: Ablation, ids_by_name: dict[str, str], name: str
+) -> list[tuple[float, float, float, float]]:
+    """(θ, R@10, novel R@10, mean items kept of the top 10) for θ over a grid."""
+    full = ablation.ranked[name]
+    out = []
+    for theta in THETAS:
+        cut = {
+            n: [
+                i
+                for i, w in zip(items, ablation.weights[n], strict=True)
+                if theta == 0 or w > theta
+            ][:10]
+            or items[:3]  # nothing passes: the closest three, as the engine shows them
+            for n, items in full.items()
+        }
+        kept = sum(len(v) for v in cut.values()) / max(len(cut), 1)
+        std = recall(cases, cut, ids_by_name, False)[0]
+        nov = recall(cases, cut, ids_by_name, True)[0]
+        out.append((theta, std[10], nov[10], kept))
+    return out
+
+
+def plot_sweep(sweep: list[tuple[float, float, float, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
+    thetas = [s[0] for s in sweep]
+    ax.plot(thetas, [s[1] for s in sweep], marker="o", label="R@10")
+    ax.plot(thetas, [s[2] for s in sweep], marker="o", label="novel R@10")
+    ax.set_xlabel("θ")
+    ax.set_ylabel("recall@10 (ReDial dev)")
+    other = ax.twinx()
+    other.plot(thetas, [s[3] for s in sweep], color="grey", linestyle="--", label="items kept")
+    other.set_ylabel("items kept of 10")
+    fig.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+
+
 def run_folds(
     cases: list[dict], dialogs: list[dict], folds: int, env: dict[str, str], work: Path,
-    log: Callable[[str], None],
+    log: Callable[[str], None], ablation: Ablation | None = None,
 ) -> tuple[dict[str, list[str]], list[dict]]:  # fmt: skip
     """Rank every case through `concierge rank`, each with priors from the other folds."""
     ranked: dict[str, list[str]] = {}
@@ -117,16 +219,17 @@ def run_folds(
         events.write_text("".join(json.dumps(e) + "\n" for e in interactions(train)))
         concierge("ingest", str(REDIAL / "catalog.json"), "--catalog", "redial",
                   "--interactions", str(events), env=env)  # fmt: skip
-        queries = work / f"cases-{fold}.jsonl"
-        queries.write_text(
-            "".join(json.dumps({"id": str(n), "messages": messages(c)}) + "\n" for n, c in todo)
-        )
-        out = concierge("rank", "--catalog", "redial", "--input", str(queries), "--k", str(DEPTH),
-                        env=env)  # fmt: skip
-        for line in out.splitlines():
-            row = json.loads(line)
-            ranked[row["id"]] = row["items"]
-            lines.append(row)
+        if ablation is not None:  # in-process: the same replay and turn as `concierge rank`
+            lines += ablation.fold(todo)
+        else:
+            queries = work / f"cases-{fold}.jsonl"
+            queries.write_text(
+                "".join(json.dumps({"id": str(n), "messages": messages(c)}) + "\n" for n, c in todo)
+            )
+            out = concierge("rank", "--catalog", "redial", "--input", str(queries), "--k",
+                            str(DEPTH), env=env)  # fmt: skip
+            lines += [json.loads(line) for line in out.splitlines()]
+        ranked |= {row["id"]: row["items"] for row in lines}
         log(f"fold {fold + 1}/{folds}: {len(todo)} cases, priors from {len(train)} dialogues")
     return ranked, lines
 
@@ -156,15 +259,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES} cases, 2 folds")
     parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--cases", type=int, default=0, help="a seeded sample of the dev cases")
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
+    parser.add_argument(
+        "--ablation", action="store_true", help="also rank in-process per ablation row; sweep θ"
+    )
     args = parser.parse_args()
     if not (REDIAL / "dev_cases.jsonl").exists():
         sys.exit(f"ReDial data not found under {REDIAL}: this benchmark needs ../shared")
     cases = read_jsonl(REDIAL / "dev_cases.jsonl")
     dialogs = read_jsonl(REDIAL / "dev_dialogs.jsonl")
     folds = 2 if args.quick else args.folds
-    if args.quick:
-        cases = random.Random(0).sample(cases, QUICK_CASES)
+    if args.quick or args.cases:
+        cases = random.Random(0).sample(cases, args.cases or QUICK_CASES)
     catalog = json.loads((REDIAL / "catalog.json").read_text(encoding="utf-8"))
     ids_by_name: dict[str, str] = {}
     for item_id, record in catalog.items():
@@ -174,10 +281,12 @@ def main() -> None:
         work = Path(tmp)
         env = {**os.environ, "CONCIERGE_DATA_DIR": str(work / "data")}
         env.setdefault("CONCIERGE_MODEL_CACHE_DIR", str(ROOT / ".concierge/models"))
-        ranked, lines = run_folds(cases, dialogs, folds, env, work, print)
+        ablation = Ablation(work / "data") if args.ablation else None
+        log = functools.partial(print, flush=True)
+        ranked, lines = run_folds(cases, dialogs, folds, env, work, log, ablation)
         base = baseline(cases, work / "data")
     rows = [
-        ("Concierge (`concierge rank`)",
+        (f"Concierge ({'in-process, as ' if ablation else ''}`concierge rank`)",
          recall(cases, ranked, ids_by_name, False)[0], recall(cases, ranked, ids_by_name, True)[0]),
         ("baseline: MiniLM, last two utterances",
          recall(cases, base, ids_by_name, False)[0], recall(cases, base, ids_by_name, True)[0]),
@@ -199,10 +308,37 @@ def main() -> None:
         f"(understanding + retrieval + policy, timed inside `concierge rank`): "
         f"p50 **{p50:.0f} ms**, p95 **{p95:.0f} ms**.\n"
     )
+    if ablation is not None:
+        text += "\n" + ablation_text(cases, ablation, ids_by_name)
     print(text)
     if args.out:
-        command = "python -m eval.redial" + (" --quick" if args.quick else "")
-        write_section(args.out, "redial", text, command)
+        flags = (" --quick" if args.quick else "") + (
+            f" --cases {args.cases}" if args.cases else ""
+        )
+        flags += " --ablation" if args.ablation else ""
+        write_section(args.out, "redial", text, "python -m eval.redial" + flags)
+
+
+def ablation_text(cases: list[dict], ablation: Ablation, ids_by_name: dict[str, str]) -> str:
+    rows = [
+        (name, recall(cases, r, ids_by_name, False)[0], recall(cases, r, ids_by_name, True)[0])
+        for name, r in ablation.ranked.items()
+    ]
+    full = ablation.rows[-1][0]
+    sweep = theta_sweep(cases, ablation, ids_by_name, full)
+    figure = ROOT / "docs/theta-sweep.png"
+    figure.parent.mkdir(exist_ok=True)
+    plot_sweep(sweep, figure)
+    lines = "\n".join(f"| {t:g} | {s:.3f} | {n:.3f} | {k:.1f} |" for t, s, n, k in sweep)
+    return (
+        "Ablation, every row ranked in-process on the same cases and folds in this run (the last "
+        "row is Concierge as above):\n\n"
+        f"{table(rows)}\n\n"
+        "θ sweep (the last row; τ = 0.1; the ranking does not depend on θ, only how many of the "
+        "top 10 are kept; when none pass, the closest three are shown):\n\n"
+        "| θ | R@10 | novel R@10 | items kept of 10 |\n|---:|---:|---:|---:|\n"
+        f"{lines}\n\n![θ sweep](docs/theta-sweep.png)\n"
+    )
 
 
 if __name__ == "__main__":

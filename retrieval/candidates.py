@@ -1,5 +1,6 @@
-"""Candidates for a need: Chroma dense search under the hard constraints, fused with neighbours
-of liked items and with interaction priors (popularity, co-occurrence).
+"""Candidates for a need: Chroma dense search under the hard constraints, fused with lexical
+matching (BM25), neighbours of liked items and interaction priors (popularity, co-occurrence),
+then reranked by attention (retrieval.rerank).
 
 Each source proposes ids; every proposed item is then scored on the same signals, so an item
 found by one source is not favoured over the same item found by another.
@@ -10,9 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.index import CatalogIndex
 from retrieval.interactions import Priors
 from retrieval.records import Item
-from retrieval.store import ItemStore, facet_key
+from retrieval.rerank import FIELDS, Evidence, Keys, Query, rerank
+from retrieval.store import NUMBER, ItemStore, facet_key
 
 POOL = 200  # items proposed by dense search, and by the neighbours of liked items
 
@@ -22,11 +25,18 @@ class Weights:
     """Set by hand from exploratory runs on the ReDial dev split (cross-fitted priors); the
     resulting recall is in BENCHMARKS.md, conversation section."""
 
-    dense: float = 2.0
+    dense: float = 2.0  # β of the need's query vectors, all together
+    parts: float = 0.5  # the share of `dense` that goes to the need's parts (wants, facet values)
+    avoid: float = 1.0  # β subtracted for each phrase to avoid
+    lexical: float = 0.5
     popularity: float = 1.0
     co: float = 1.0
     liked: float = 2.0
     disliked: float = 1.0
+    fields: bool = True  # per-field keys and per-part queries; False: the item vector alone
+    rerank: int = 100  # how many first-stage candidates the attention rerank sees
+    theta: float = 0.0  # keep w_i > θ; on ReDial dev every θ > 0 tried lowered R@10 (BENCHMARKS)
+    temperature: float = 0.1  # τ
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class Constraints:
     def where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         for name, (low, high) in self.ranges.items():
-            key = name if name in ("price", "rating") else f"n_{name}"
+            key = name if name in ("price", "rating") else f"{NUMBER}{name}"
             if low is not None:
                 clauses.append({key: {"$gte": low}})
             if high is not None:
@@ -83,61 +93,152 @@ class Constraints:
         return replace(self, include={k: v for k, v in self.include.items() if k != name})
 
 
+@dataclass(frozen=True)
+class NeedVectors:
+    """The need as the retriever sees it: its text and query vectors."""
+
+    text: str = ""  # for lexical matching
+    whole: np.ndarray | None = None  # the whole need
+    parts: tuple[tuple[str, np.ndarray], ...] = ()  # ("want: good camera", vector), ...
+    avoid: tuple[tuple[str, np.ndarray], ...] = ()
+
+
 @dataclass
 class Scored:
     item: Item
-    score: float
+    score: float  # S_i
     parts: dict[str, float]  # each signal's contribution, for the "why" panel
+    weight: float = 1.0  # w_i in (0, 1]: see retrieval.rerank
+    passed: bool = True  # False when nothing passed θ and this is one of the closest
+    evidence: tuple[Evidence, ...] = ()
 
 
 def retrieve(
     store: ItemStore,
     catalog: str,
-    query: np.ndarray | None,
+    need: NeedVectors,
     constraints: Constraints,
     priors: Priors,
     liked: dict[str, float],
     disliked: list[str],
+    index: CatalogIndex | None = None,
     weights: Weights | None = None,
     pool: int = POOL,
 ) -> list[Scored]:
-    """Scored candidates that pass the constraints, best first. `liked` weighs each item the
-    person's taste is drawn from (recent and explicit likes count more)."""
-    weights = weights or Weights()
-    where = constraints.where()
+    """Candidates that pass the constraints and θ, best first. `liked` weighs each item the
+    person's taste is drawn from (recent and explicit likes count more). With an `index` (the
+    catalog in memory), search and filtering run there; without, in Chroma."""
+    w = weights or Weights()
     known, known_vectors = store.vectors(catalog, [*liked, *disliked])  # one round trip
     is_liked = np.array([i.id in liked for i in known], dtype=bool)
     taste = _taste(known_vectors[is_liked], np.array([liked[i.id] for i in known if i.id in liked]))
+    taste = taste if w.liked else None
     disliked_vectors = known_vectors[~is_liked]
+    co = _co_scores(priors, liked) if w.co else {}
+    lexical = index.lexical if index is not None and w.lexical and need.text else None
+    lexical_scores = lexical.scores(need.text) if lexical else np.zeros(0, dtype=np.float32)
+    passes = index.mask(constraints.ranges, constraints.include, constraints.exclude,
+                        constraints.banned) if index is not None else None  # fmt: skip
+
+    def nearest(vector: np.ndarray) -> list[str]:
+        if index is not None:
+            return index.nearest(vector, pool, passes)
+        return store.ids(catalog, pool, vector, constraints.where())
+
     proposed: list[str] = []
-    if query is not None:
-        proposed += store.ids(catalog, pool, query, where)
+    if need.whole is not None:
+        proposed += nearest(need.whole)
     if taste is not None:
-        proposed += store.ids(catalog, pool, taste / max(np.linalg.norm(taste), 1e-9), where)
-    co = _co_scores(priors, liked)
+        proposed += nearest(taste / max(np.linalg.norm(taste), 1e-9))
+    if lexical and passes is not None:
+        proposed += lexical.top(np.where(passes, lexical_scores, 0), pool)
     proposed += sorted(co, key=co.__getitem__, reverse=True)[:pool]
-    proposed += priors.top[:pool]
-    items, vectors = store.vectors(catalog, list(dict.fromkeys(proposed)))
-    keep = [n for n, item in enumerate(items) if constraints.admits(item)]
-    if not keep:
+    if w.popularity:
+        proposed += priors.top[:pool]
+    ids, vectors = _admitted(store, catalog, list(dict.fromkeys(proposed)), constraints, index,
+                             passes)  # fmt: skip
+    if not ids:
         return []
-    items, vectors = [items[n] for n in keep], vectors[keep]
-    signals = {
-        "dense": vectors @ query if query is not None else np.zeros(len(items)),
-        "popularity": np.array([priors.popularity.get(i.id, 0.0) for i in items]),
-        "co": np.array([co.get(i.id, 0.0) for i in items]),
-        "liked": vectors @ taste if taste is not None else np.zeros(len(items)),
-        "disliked": (vectors @ disliked_vectors.T).max(1)
+    zeros = np.zeros(len(ids), dtype=np.float32)
+    parts = {
+        "dense": w.dense * (vectors @ need.whole) if need.whole is not None else zeros,
+        "lexical": w.lexical * lexical.at(lexical_scores, ids) if lexical else zeros,
+        "popularity": w.popularity * np.array([priors.popularity.get(i, 0.0) for i in ids]),
+        "co": w.co * np.array([co.get(i, 0.0) for i in ids]),
+        "liked": w.liked * (vectors @ taste) if taste is not None else zeros,
+        "disliked": -w.disliked * (vectors @ disliked_vectors.T).max(1)
         if len(disliked_vectors)
-        else np.zeros(len(items)),
+        else zeros,
     }
-    parts = {name: getattr(weights, name) * values for name, values in signals.items()}
-    parts["disliked"] = -parts["disliked"]
-    total = sum(parts.values())
-    order = np.argsort(-total, kind="stable")
-    return [
-        Scored(items[n], float(total[n]), {k: float(v[n]) for k, v in parts.items()}) for n in order
-    ]
+    first = sum(parts.values())
+    top = np.argsort(-first, kind="stable")[: w.rerank]  # the attention rerank's share
+    items, vectors = store.vectors(catalog, [ids[n] for n in top])  # items for these only
+    if len(items) < len(top):  # deleted from the store since the index was built
+        found = {i.id for i in items}
+        top = np.array([n for n in top if ids[n] in found], dtype=np.int64)
+    parts = {k: v[top] for k, v in parts.items()}
+    bias = np.sum([v for k, v in parts.items() if k != "dense"], axis=0)
+    queries = _queries(need, w)
+    keys = _keys(store, catalog, items, vectors, fields=w.fields)
+    ranked = rerank(queries, keys, bias, w.theta, w.temperature)
+    out = []
+    for r in ranked:
+        signals = {k: float(v[r.index]) for k, v in parts.items()}
+        if w.fields:  # the dense part is now the attention queries' share of S_i
+            signals["dense"] = r.score - float(bias[r.index])
+        out.append(Scored(items[r.index], r.score, signals, r.weight, r.passed, r.evidence))
+    return out
+
+
+def _admitted(
+    store: ItemStore,
+    catalog: str,
+    ids: list[str],
+    constraints: Constraints,
+    index: CatalogIndex | None,
+    passes: np.ndarray | None,
+) -> tuple[list[str], np.ndarray]:
+    """The proposed ids that pass the constraints, and their vectors."""
+    if index is not None and passes is not None:
+        rows = [index.position[i] for i in ids if i in index.position]
+        rows = [n for n in rows if passes[n]]
+        return [index.ids[n] for n in rows], index.vectors[rows]
+    items, vectors = store.vectors(catalog, ids)
+    keep = [n for n, item in enumerate(items) if constraints.admits(item)]
+    return [items[n].id for n in keep], vectors[keep]
+
+
+def _queries(need: NeedVectors, w: Weights) -> list[Query]:
+    """The whole need, and with per-field keys, each part of it (parts share one weight)."""
+    if need.whole is None:
+        return [Query(p, v, -w.avoid) for p, v in need.avoid] if w.fields else []
+    share = w.parts if w.fields and need.parts else 0.0
+    queries = [Query("need", need.whole, w.dense * (1 - share))]
+    if share:
+        queries += [Query(p, v, w.dense * share / len(need.parts)) for p, v in need.parts]
+    if w.fields:
+        queries += [Query(p, v, -w.avoid) for p, v in need.avoid]
+    return queries
+
+
+def _keys(
+    store: ItemStore, catalog: str, items: list[Item], vectors: np.ndarray, fields: bool
+) -> Keys:
+    """The item vector, and with `fields` the per-field vectors computed at ingest."""
+    names = FIELDS if fields else FIELDS[:1]
+    n, d = vectors.shape
+    keys = np.zeros((n, len(names), d), dtype=np.float32)
+    present = np.zeros((n, len(names)), dtype=bool)
+    snippets = [[item.title] + [""] * (len(names) - 1) for item in items]
+    keys[:, 0], present[:, 0] = vectors, True
+    stored = store.fields(catalog, [i.id for i in items], names[1:]) if fields else {}
+    for row, item in enumerate(items):
+        for col, name in enumerate(names[1:], start=1):
+            found = stored.get((item.id, name))
+            if found is not None:
+                keys[row, col], snippets[row][col] = found
+                present[row, col] = True
+    return Keys(keys, present, snippets)
 
 
 def _taste(vectors: np.ndarray, w: np.ndarray) -> np.ndarray | None:

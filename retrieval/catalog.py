@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.errors import CatalogError
 from retrieval.amounts import parse_amount, parse_number
+from retrieval.enrich import enrich_all
 from retrieval.mapping import (
     IGNORED,
     SAMPLE,
@@ -37,9 +38,11 @@ class Catalog:
     currency: str | None
     notes: list[str] = field(default_factory=list)
     merged: int = 0  # rows folded into an earlier row with the same id (e.g. a second category)
+    mined: dict[str, int] = field(default_factory=dict)  # attribute -> items that gained it
 
 
-def load_catalog(path: Path, mapping_path: Path | None = None) -> Catalog:
+def load_catalog(path: Path, mapping_path: Path | None = None, enrich: bool = True) -> Catalog:
+    """Read, map and validate a catalog file; with `enrich`, mine attributes from item text."""
     notes: list[str] = []
     rows = list(read_records(path, notes))
     records = [r for _, r in rows if isinstance(r, dict)]
@@ -83,7 +86,13 @@ def load_catalog(path: Path, mapping_path: Path | None = None) -> Catalog:
                 Skipped(where, f"duplicate id {item.id!r} (first at {first_seen[item.id]})")
             )
     currency = mapping.currency or (currencies.most_common(1)[0][0] if currencies else None)
-    return Catalog(list(items.values()), skipped, mapping, currency, notes, merged)
+    enriched, gained = (
+        enrich_all(list(items.values())) if enrich else (list(items.values()), Counter())
+    )
+    if gained:
+        mined = ", ".join(f"{name} {count:,}" for name, count in gained.most_common())
+        notes.append(f"attributes mined from titles and descriptions (items gaining each): {mined}")
+    return Catalog(enriched, skipped, mapping, currency, notes, merged, dict(gained))
 
 
 class _RowBuilder:

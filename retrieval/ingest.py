@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from bot.errors import CatalogError
@@ -99,7 +100,9 @@ def ingest_catalog(
             chunk = todo[start : start + EMBED_BATCH]
             items = [item for item, _ in chunk]
             vectors = embedder.embed([item.embedding_text() for item in items])
-            store.upsert(name, items, [h for _, h in chunk], vectors)
+            fields = [(i.id, f, text) for i in items for f, text in i.field_texts().items()]
+            field_vectors = embedder.embed([text for _, _, text in fields])
+            store.upsert(name, items, [h for _, h in chunk], vectors, fields, field_vectors)
             bar.update(len(chunk))
     if prune:
         keep = {item.id for item in catalog.items}
@@ -122,8 +125,7 @@ def build_manifest(
         extra = {"price": item.price, "rating": item.rating}
         for key, number in [*item.numbers.items(), *extra.items()]:
             if number is not None:
-                low_high = numbers.setdefault(key, [number, number])
-                low_high[0], low_high[1] = min(low_high[0], number), max(low_high[1], number)
+                numbers.setdefault(key, []).append(number)
     return Manifest(
         name=name,
         count=count,
@@ -131,5 +133,10 @@ def build_manifest(
         source=str(source),
         embedder=embedder,
         facets={f: dict(c.most_common()) for f, c in facets.items()},
-        numbers={k: (v[0], v[1]) for k, v in numbers.items()},
+        numbers={k: (min(v), max(v)) for k, v in numbers.items()},
+        quantiles={k: _quartiles(v) for k, v in numbers.items()},
     )
+
+
+def _quartiles(values: list[float]) -> list[float]:
+    return [float(q) for q in np.quantile(values, [0.25, 0.5, 0.75])]

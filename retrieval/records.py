@@ -4,6 +4,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+FIELD_NAMES = ("title", "facets", "description")  # fields with vectors of their own
+LAYOUT = "fields-v1"  # what is stored per item; a new layout re-embeds everything once
+
 
 @dataclass(frozen=True)
 class Item:
@@ -31,7 +34,15 @@ class Item:
 
     def content_hash(self, embedder_name: str) -> str:
         """Changes when the item or the embedder changes: the key for skipping re-embedding."""
-        return hashlib.sha256(f"{embedder_name}\n{self.to_json()}".encode()).hexdigest()[:32]
+        key = f"{embedder_name}\n{LAYOUT}\n{self.to_json()}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def field_texts(self) -> dict[str, str]:
+        """The texts of the item's fields that get vectors of their own (the reranker's keys,
+        and the snippets quoted as evidence). Empty fields are left out."""
+        facets = "; ".join(", ".join(values) for values in self.facets.values() if values)
+        out = {"title": self.title, "facets": facets, "description": _lead(self.description)}
+        return {name: text for name, text in out.items() if text.strip()}
 
     def embedding_text(self) -> str:
         """What the item's vector is computed from: title, facets, then description."""
@@ -40,6 +51,18 @@ class Item:
         if self.description:
             parts.append(self.description)
         return ". ".join(parts)
+
+
+DESCRIPTION_SNIPPET = 300  # characters of the description that get a vector of their own
+
+
+def _lead(text: str) -> str:
+    """The description's opening sentences, up to DESCRIPTION_SNIPPET characters."""
+    text = " ".join(text.split())
+    if len(text) <= DESCRIPTION_SNIPPET:
+        return text
+    cut = text.rfind(". ", 0, DESCRIPTION_SNIPPET)
+    return text[: cut + 1] if cut > 0 else text[:DESCRIPTION_SNIPPET].rsplit(" ", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Embeddings are always passed in (never Chroma's downloading default embedder); c
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -13,14 +14,17 @@ from typing import Any
 import numpy as np
 
 from bot.errors import ConciergeError, UnknownCatalogError
+from retrieval.index import Row
 from retrieval.interactions import Priors
-from retrieval.records import Item
+from retrieval.records import FIELD_NAMES, Item
 
 ITEMS_PREFIX = "items-"
+FIELDS_PREFIX = "fields-"  # one record per (item, field): the reranker's per-field keys
 PRIORS_PREFIX = "priors-"
 TOP_KEY = "__top__"
 MANIFESTS = "concierge-manifests"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CACHE_ITEMS = 60_000  # items (and their field keys) kept in memory once read: ~250 MB at most
 BATCH = 2000  # Chroma's own limit per call is a little above 5,000
 
 
@@ -43,6 +47,7 @@ class Manifest:
     embedder: str = ""
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> items
     numbers: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (min, max)
+    quantiles: dict[str, list[float]] = field(default_factory=dict)  # name -> 25th, 50th, 75th
 
 
 def make_client(data_dir: Path, host: str | None = None, port: int = 8000) -> Any:
@@ -63,9 +68,17 @@ def make_client(data_dir: Path, host: str | None = None, port: int = 8000) -> An
     return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
 
 
+# HNSW settings of new item collections; chosen in BENCHMARKS.md (retrieval section).
+HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
+
+
 class ItemStore:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, hnsw: dict[str, Any] | None = None) -> None:
         self.client = client
+        self.hnsw = hnsw or HNSW
+        # Items, vectors and field keys read before; dropped on this process's own writes. (A
+        # re-ingest by another process shows after a restart, as the manifests do.)
+        self.clear_cache()
         self._collections: dict[str, Any] = {}  # handles: one lookup per catalog, not per call
 
     # catalogs -----------------------------------------------------------------------------
@@ -89,8 +102,29 @@ class ItemStore:
     def hashes(self, name: str) -> dict[str, str]:
         return {i: m.get("hash", "") for i, m in _pages(self._items(name), "metadatas")}
 
-    def upsert(self, name: str, items: Sequence[Item], hashes: Sequence[str], vectors: np.ndarray):
+    def upsert(
+        self,
+        name: str,
+        items: Sequence[Item],
+        hashes: Sequence[str],
+        vectors: np.ndarray,
+        fields: Sequence[tuple[str, str, str]] = (),
+        field_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Write items and their vectors; `fields` are (item id, field, text) rows with one
+        vector each in `field_vectors`. An item's old field rows are replaced."""
         assert len(items) == len(hashes) == len(vectors)
+        self._forget(name, [i.id for i in items])
+        self._delete_fields(name, [i.id for i in items])
+        for start in range(0, len(fields), BATCH):
+            rows = fields[start : start + BATCH]
+            assert field_vectors is not None
+            self._fields(name).upsert(
+                ids=[field_id(item_id, field) for item_id, field, _ in rows],
+                embeddings=field_vectors[start : start + BATCH],
+                documents=[text for _, _, text in rows],
+                metadatas=[{"item": item_id, "field": field} for item_id, field, _ in rows],
+            )
         col = self._items(name)
         for start in range(0, len(items), BATCH):
             chunk = slice(start, start + BATCH)
@@ -104,9 +138,53 @@ class ItemStore:
             )
 
     def delete(self, name: str, ids: Sequence[str]) -> None:
+        self._forget(name, ids)
         col = self._items(name)
         for start in range(0, len(ids), BATCH):
             col.delete(ids=list(ids[start : start + BATCH]))
+        self._delete_fields(name, ids)
+
+    def clear_cache(self) -> None:
+        """Forget what was read: the next reads go to Chroma (after another process's ingest)."""
+        self._rows = _Cache(CACHE_ITEMS)
+        self._field_rows = _Cache(CACHE_ITEMS)
+
+    def _forget(self, name: str, ids: Sequence[str]) -> None:
+        for i in ids:
+            self._rows.pop((name, i))
+            self._field_rows.pop((name, i))
+
+    def _delete_fields(self, name: str, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), BATCH):
+            self._fields(name).delete(where={"item": {"$in": list(ids[start : start + BATCH])}})
+
+    def fields(
+        self, name: str, ids: Sequence[str], names: Sequence[str]
+    ) -> dict[tuple[str, str], tuple[np.ndarray, str]]:
+        """(item id, field) -> (vector, text) for the fields the items have."""
+        missing = [i for i in ids if (name, i) not in self._field_rows]
+        if missing:
+            wanted = [field_id(i, f) for i in missing for f in FIELD_NAMES]
+            got = self._fields(name).get(ids=wanted, include=["metadatas", "embeddings",
+                                                              "documents"])  # fmt: skip
+            found: dict[str, dict[str, tuple[np.ndarray, str]]] = {i: {} for i in missing}
+            for m, e, d in zip(got["metadatas"], got["embeddings"], got["documents"], strict=True):
+                found[m["item"]][m["field"]] = (np.asarray(e, dtype=np.float32), d)
+            for i, row in found.items():
+                self._field_rows.put((name, i), row)
+        out: dict[tuple[str, str], tuple[np.ndarray, str]] = {}
+        for i in ids:
+            row = self._field_rows.get((name, i)) or {}
+            out |= {(i, f): row[f] for f in names if f in row}
+        return out
+
+    def rows(self, name: str) -> Iterator[Row]:
+        """Every item as the in-memory index keeps it, read a page at a time."""
+        for i, d, m, e in _pages(self._items(name), "documents", "metadatas", "embeddings"):
+            facets = {k.removeprefix(FACET): tuple(v) for k, v in m.items() if k.startswith(FACET)}
+            numbers = {k.removeprefix(NUMBER): float(v) for k, v in m.items()
+                       if k in ("price", "rating") or k.startswith(NUMBER)}  # fmt: skip
+            yield Row(i, d or "", np.asarray(e, dtype=np.float32), facets, numbers)
 
     def count(self, name: str) -> int:
         return int(self._items(name).count())
@@ -124,13 +202,15 @@ class ItemStore:
         """Items and their stored vectors, in the order of `ids` (unknown ids dropped)."""
         if not ids:
             return [], np.zeros((0, 0), dtype=np.float32)
-        got = self._items(name).get(ids=list(ids), include=["metadatas", "embeddings"])
-        rows = {i: (m, e) for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"],
-                                             strict=True)}  # fmt: skip
-        kept = [i for i in dict.fromkeys(ids) if i in rows]
-        items = [Item.from_json(rows[i][0]["item"]) for i in kept]
-        vectors = np.array([rows[i][1] for i in kept], dtype=np.float32).reshape(len(kept), -1)
-        return items, vectors
+        ids = list(dict.fromkeys(ids))
+        missing = [i for i in ids if (name, i) not in self._rows]
+        if missing:
+            got = self._items(name).get(ids=missing, include=["metadatas", "embeddings"])
+            for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
+                self._rows.put((name, i), (Item.from_json(m["item"]), np.asarray(e, np.float32)))
+        rows = [row for i in ids if (row := self._rows.get((name, i))) is not None]
+        vectors = np.array([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
+        return [item for item, _ in rows], vectors
 
     def ids(
         self, name: str, k: int, vector: np.ndarray, where: dict[str, Any] | None = None
@@ -192,7 +272,10 @@ class ItemStore:
             return False
 
     def _items(self, name: str) -> Any:
-        return self._collection(ITEMS_PREFIX + check_name(name), {"hnsw": {"space": "cosine"}})
+        return self._collection(ITEMS_PREFIX + check_name(name), {"hnsw": self.hnsw})
+
+    def _fields(self, name: str) -> Any:
+        return self._collection(FIELDS_PREFIX + check_name(name), {"hnsw": {"space": "cosine"}})
 
     def _manifests(self) -> Any:
         return self._collection(MANIFESTS, None)
@@ -205,15 +288,47 @@ class ItemStore:
         return self._collections[full_name]
 
 
-def _pages(col: Any, include: str) -> Iterator[tuple[str, Any]]:
-    """(id, metadata or document) for every record, read a page at a time."""
+class _Cache:
+    """A bounded map that forgets the least recently used entry first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._data
+
+    def get(self, key: Any) -> Any:
+        if key in self._data:
+            self._data.move_to_end(key)
+        return self._data.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def pop(self, key: Any) -> None:
+        self._data.pop(key, None)
+
+
+def _pages(col: Any, *include: str) -> Iterator[tuple[Any, ...]]:
+    """(id, then each of `include`) for every record, read a page at a time."""
     for offset in range(0, col.count(), BATCH * 5):
-        got = col.get(include=[include], limit=BATCH * 5, offset=offset)
-        yield from zip(got["ids"], got[include], strict=True)
+        got = col.get(include=list(include), limit=BATCH * 5, offset=offset)
+        yield from zip(got["ids"], *(got[name] for name in include), strict=True)
+
+
+def field_id(item_id: str, field: str) -> str:
+    return f"{item_id}\x1f{field}"
+
+
+FACET, NUMBER = "f_", "n_"  # metadata key prefixes of facets and numbers
 
 
 def facet_key(facet: str) -> str:
-    return f"f_{facet}"
+    return f"{FACET}{facet}"
 
 
 def _metadata(item: Item, content_hash: str) -> dict[str, Any]:
@@ -226,5 +341,5 @@ def _metadata(item: Item, content_hash: str) -> dict[str, Any]:
         if values:
             meta[facet_key(facet)] = list(values)
     for name, number in item.numbers.items():
-        meta[f"n_{name}"] = number
+        meta[f"{NUMBER}{name}"] = number
     return meta

@@ -55,7 +55,7 @@ class FakeEmbedder:
     """Deterministic bag-of-words vectors: texts sharing words are close. Counts what it embeds."""
 
     name = "fake-bow"
-    dimension = 512  # few hash collisions: unrelated words stay apart
+    dimension = 2048  # few hash collisions: unrelated words stay apart
 
     def __init__(self) -> None:
         self.embedded = 0

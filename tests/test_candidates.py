@@ -5,7 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.candidates import Constraints, retrieve
+from retrieval.candidates import Constraints, NeedVectors, Weights, retrieve
+from retrieval.index import CatalogIndex
 from retrieval.ingest import ingest
 from retrieval.interactions import Priors
 from retrieval.store import ItemStore, make_client
@@ -27,15 +28,19 @@ def phones(tmp_path_factory):
 
 
 constraints = st.builds(
-    lambda low, high, inc, exc: Constraints(
-        ranges={"price": (low, high)} if low is not None or high is not None else {},
+    lambda low, high, storage, inc, exc, banned: Constraints(
+        ranges=({"price": (low, high)} if low is not None or high is not None else {})
+        | ({"storage_gb": (storage, None)} if storage else {}),
         include={"colour": tuple(inc)} if inc else {},
         exclude={"brand": tuple(exc)} if exc else {},
+        banned=frozenset(banned),
     ),
     st.one_of(st.none(), st.integers(0, 400)),
     st.one_of(st.none(), st.integers(100, 700)),
+    st.sampled_from([None, 32, 64]),  # mined from titles: most phones have no storage figure
     st.lists(st.sampled_from(COLOURS), max_size=2, unique=True),
     st.lists(st.sampled_from(BRANDS), max_size=3, unique=True),
+    st.lists(st.sampled_from([p["id"] for p in PHONES]), max_size=3),
 )
 
 
@@ -43,11 +48,16 @@ constraints = st.builds(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(constraints)
-def test_chroma_filters_and_the_python_check_agree_and_never_leak(phones, constraints):
+def test_chroma_filters_the_index_and_the_python_check_agree_and_never_leak(phones, constraints):
     vector = FakeEmbedder().embed(["phone"])[0]
-    found = set(phones.ids("phones", 100, vector, constraints.where()))
+    found = set(phones.ids("phones", 100, vector, constraints.where())) - constraints.banned
     items, _ = phones.vectors("phones", [p["id"] for p in PHONES])
-    assert found == {i.id for i in items if constraints.admits(i)}
+    admitted = {i.id for i in items if constraints.admits(i)}
+    assert found == admitted
+    index = CatalogIndex(phones.rows("phones"))
+    c = constraints
+    passes = index.mask(c.ranges, c.include, c.exclude, c.banned)
+    assert set(index.nearest(vector, 100, passes)) == admitted
     for item in items:
         if item.id in found:
             assert not set(item.facets["brand"]) & set(constraints.exclude.get("brand", ()))
@@ -56,8 +66,9 @@ def test_chroma_filters_and_the_python_check_agree_and_never_leak(phones, constr
 def test_retrieve_fuses_liked_neighbours_and_priors(phones):
     embed = FakeEmbedder().embed
     priors = Priors(popularity={"p9": 1.0}, co={"p5": {"p8": 1.0}}, top=["p9"])
-    found = retrieve(phones, "phones", embed(["a phone"])[0], Constraints(banned=frozenset({"p5"})),
-                     priors, {"p5": 1.0}, ["p10"])  # fmt: skip
+    need = NeedVectors("a phone", embed(["a phone"])[0])
+    found = retrieve(phones, "phones", need, Constraints(banned=frozenset({"p5"})), priors,
+                     {"p5": 1.0}, ["p10"])  # fmt: skip
     ids = [c.item.id for c in found]
     assert "p5" not in ids and ids.index("p8") < 3  # co-occurs with the liked Nokia
     by_id = {c.item.id: c for c in found}
@@ -65,3 +76,18 @@ def test_retrieve_fuses_liked_neighbours_and_priors(phones):
     assert by_id["p10"].parts["disliked"] == pytest.approx(-1.0)  # its own vector
     assert all(c.score == pytest.approx(sum(c.parts.values())) for c in found)
     assert np.all(np.diff([c.score for c in found]) <= 1e-9)
+
+
+def test_the_in_memory_index_and_chroma_search_rank_alike(phones):
+    """Catalogs too large to hold in memory are searched by Chroma: the same items, same order
+    (BM25 lives in the index, so it is off for the comparison)."""
+    embed = FakeEmbedder().embed
+    need = NeedVectors("samsung smartphone", embed(["samsung smartphone"])[0])
+    c = Constraints(ranges={"price": (None, 500)}, exclude={"brand": ("Apple",)})
+    w = Weights(lexical=0)
+    index = CatalogIndex(phones.rows("phones"))
+    by_chroma = retrieve(phones, "phones", need, c, Priors(), {"p6": 1.0}, ["p2"], None, w)
+    by_index = retrieve(phones, "phones", need, c, Priors(), {"p6": 1.0}, ["p2"], index, w)
+    assert [x.item.id for x in by_index] == [x.item.id for x in by_chroma]
+    assert [x.score for x in by_index] == pytest.approx([x.score for x in by_chroma], abs=1e-5)
+    assert by_index and all(c.admits(x.item) for x in by_index)

@@ -302,3 +302,29 @@ def test_later_genre_replaces_earlier_unless_added(movies):
     assert movies.need.include == {"genre": ["romance"]}
     movies("or action too")
     assert movies.need.include == {"genre": ["romance", "action"]}
+
+
+def test_a_storage_floor_read_from_titles_filters(phones):
+    turn = phones("a phone with at least 64GB")
+    assert phones.need.ranges["storage_gb"].min == 64
+    assert set(ids(turn)) == {"p1", "p3"}  # the only titles that say 64GB
+    assert all(i.attributes["storage_gb"] >= 64 for i in turn.items)
+
+
+def test_an_exact_product_name_is_a_request_and_ranks_first(phones):
+    turn = phones("Apple iPhone 6 Plus 64GB")
+    assert ids(turn)[0] == "p3" and phones.need.requested == ["p3"]
+
+
+def test_a_product_named_as_a_reference_is_not_shown_again(phones):
+    turn = phones("something like the Apple iPhone 6 Plus 64GB")
+    assert "p3" not in ids(turn) and phones.need.liked == ["p3"]
+
+
+def test_items_carry_their_weight_and_evidence(phones):
+    turn = phones("a samsung smartphone")
+    top = turn.items[0]
+    assert top.weight == 1.0 and all(0 < i.weight <= 1 for i in turn.items)
+    parts = {e["part"] for e in top.evidence}
+    assert "need" in parts and "brand: Samsung" in parts
+    assert all(e["snippet"] for e in top.evidence)

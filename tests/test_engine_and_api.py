@@ -33,7 +33,9 @@ def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
     assert [i["id"] for i in body["items"]] == ["2"]
     item = body["items"][0]
     assert set(item) == {"id", "title", "price", "image_url", "url", "weight", "explanation",
-                         "evidence", "attributes"}  # fmt: skip
+                         "evidence", "attributes", "closest"}  # fmt: skip
+    assert item["weight"] == 1.0 and not item["closest"]  # the best item
+    assert {e["part"] for e in item["evidence"]} >= {"need"}
     assert item["attributes"]["brand"] == ["Samsung"]
     assert body["reply"].startswith("Here are some options you may like:")
     assert "1. Samsung Galaxy S9 smartphone ($499)" in body["reply"]

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import CatalogError, ConciergeError, UnknownCatalogError
+from retrieval.catalog import load_catalog
 from retrieval.ingest import ingest
 from retrieval.store import ItemStore, make_client
 from tests.conftest import SHARED_DATA, needs_shared
@@ -25,11 +26,27 @@ def write_json(path: Path, rows: list[dict]) -> Path:
 def test_reingesting_an_unchanged_catalog_embeds_nothing(tmp_path, store, fake_embedder):
     path = write_json(tmp_path / "p.json", PHONES)
     first = ingest(path, "phones", store, fake_embedder, progress=False)
-    assert (first.added, first.unchanged, fake_embedder.embedded) == (3, 0, 3)
+    items = load_catalog(path).items
+    texts = 3 + sum(len(i.field_texts()) for i in items)  # the item, and each of its fields
+    assert (first.added, first.unchanged, fake_embedder.embedded) == (3, 0, texts)
     again = ingest(path, "phones", store, fake_embedder, progress=False)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
-    assert fake_embedder.embedded == 3
+    assert fake_embedder.embedded == texts
     assert store.count("phones") == 3
+
+
+def test_field_vectors_are_stored_and_follow_their_item(tmp_path, store, fake_embedder):
+    path = write_json(tmp_path / "p.json", PHONES)
+    ingest(path, "phones", store, fake_embedder, progress=False)
+    item = load_catalog(path).items[0]
+    stored = store.fields("phones", [item.id], ["title", "facets", "description"])
+    assert {f for _, f in stored} == set(item.field_texts())
+    vector, text = stored[(item.id, "title")]
+    assert text == item.title
+    assert vector @ fake_embedder.embed([item.title])[0] == pytest.approx(1.0, abs=1e-5)
+    write_json(path, PHONES[1:])
+    ingest(path, "phones", store, fake_embedder, prune=True, progress=False)
+    assert store.fields("phones", [item.id], ["title"]) == {}  # pruned with its item
 
 
 def test_a_changed_item_is_updated_and_prune_removes_the_missing(tmp_path, store, fake_embedder):

@@ -1,5 +1,3 @@
-import math
-
 import numpy as np
 import pytest
 
@@ -23,10 +21,11 @@ def test_gain_is_the_entropy_of_the_answer():
     assert facet_gain(same, w, "brand").gain == 0.0  # everyone agrees: nothing to learn
 
 
-def test_weights_follow_scores():
-    w = weights([scored(0, 1.0), scored(1, 0.9)])
-    assert w.sum() == pytest.approx(1.0)
-    assert w[0] / w[1] == pytest.approx(math.e)  # temperature 0.1
+def test_weights_are_the_rerank_weights_normalised():
+    first, second = scored(0, 1.0), scored(1, 0.9)
+    first.weight, second.weight = 1.0, 0.25
+    w = weights([first, second])
+    assert w.sum() == pytest.approx(1.0) and w[0] / w[1] == pytest.approx(4.0)
 
 
 def test_a_multi_valued_item_splits_its_weight_and_shared_values_are_no_options():

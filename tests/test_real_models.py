@@ -84,3 +84,43 @@ def test_minilm_leaves_unrelated_words_alone(minilm):
     facets = {"category": dict.fromkeys(["Cell Phones", "Sofas", "Beds"], 1)}
     words = normalize("a good camera and long battery life, cheap").split()
     assert Vocabulary(facets, {}, minilm.embed).match(words) == []
+
+
+def test_an_exact_product_title_ranks_that_product_first(tmp_path, minilm):
+    """The demo catalog's first 300 rows, real MiniLM, embedded Chroma: many near-identical
+    titles (the same case for several phones), where lexical matching must decide."""
+    import json
+
+    from bot.engine import Engine
+    from bot.settings import PROJECT_ROOT
+    from bot.state import DialogueState
+    from prompts.loader import load_prompts
+    from retrieval.ingest import ingest
+    from retrieval.store import ItemStore, make_client
+
+    rows = json.loads((PROJECT_ROOT / "data/bestbuy_phones.json").read_text())[:300]
+    path = tmp_path / "phones.json"
+    path.write_text(json.dumps(rows))
+    store = ItemStore(make_client(tmp_path))
+    mapping = PROJECT_ROOT / "data/mappings/bestbuy_phones.yaml"
+    ingest(path, "phones", store, minilm, mapping, progress=False)
+    engine = Engine(minilm, store, load_prompts(), None, k=3)
+    items = store.get("phones", list(store.titles("phones"))[::15])  # 20, spread over the file
+    bare_checked = 0
+    for item in items:
+        turn = engine.turn(DialogueState(session_id=item.id, catalog="phones"), item.title,
+                           ask=False)  # fmt: skip
+        assert turn.items[0].id == item.id, item.title
+        # Without its own brand in front ("Samsung - Galaxy ..."), the title is no longer a
+        # name the vocabulary knows; BM25 and the title keys must still find the product. Words
+        # in it may be read as filters ("(Verizon)" as a brand) that leave nothing: the bot then
+        # says which one, or they exclude the product itself ("AT&T GoPhone - Samsung Galaxy":
+        # "Samsung" is a brand filter that the catalog's brand, AT&T GoPhone, fails). Only the
+        # ranking among the items the filters admit is checked.
+        bare = item.title.removeprefix(f"{item.facets['brand'][0]} - ")
+        state = DialogueState(session_id=item.id, catalog="phones")
+        turn = engine.turn(state, bare, ask=False)
+        if engine.constraints(state.need).admits(item):
+            assert turn.items[0].id == item.id, bare
+            bare_checked += 1
+    assert bare_checked >= 5

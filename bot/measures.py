@@ -1,0 +1,63 @@
+"""Ranges on numbers with units in a message: "at least 64GB", "under 1 kg", "5000mAh or more",
+"a big screen", "something light". Units are read by the same parser that mined the catalog at
+ingest, so the message and the items speak of the same quantity in the same unit."""
+
+import re
+
+from bot.state import Range
+from retrieval.quantities import find_quantities
+
+_AT_MOST = re.compile(
+    r"(?:under|below|less than|smaller than|lighter than|max(?:imum)?|up to|upto|at most|"
+    r"no more than|not more than|<=?)\s*$",
+    re.I,
+)
+_AT_LEAST = re.compile(
+    r"(?:over|above|more than|bigger than|larger than|at least|min(?:imum)?|>=?)\s*$", re.I
+)
+_FROM = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|to|and)\s*$")  # "5 to 6 inch"
+_AFTER_MORE = re.compile(r"\s*(?:or more|\+|and up|or above|or bigger|or larger|plus)\b", re.I)
+_AFTER_LESS = re.compile(r"\s*(?:or less|or under|or below|max|or smaller|or lighter)\b", re.I)
+EXACT_SPREAD = 0.1  # a bare "64GB" means 57.6 to 70.4: that size, give or take rounding
+# Words for "a lot" or "a little" of a quantity -> (quantity, "high" or "low").
+RELATIVE = [
+    (r"\b(?:big|large|huge|bigger|larger)\s+(?:screen|display)", "size_in", "high"),
+    (r"\b(?:small|compact|smaller)\s+(?:screen|display|phone)", "size_in", "low"),
+    (
+        r"\b(?:light(?:weight|er)?|not heavy)\b(?!\s*(?:-\s*)?(?:blue|green|pink|grey|gray|brown|"
+        r"yellow|purple|colou?r|wood|oak))",
+        "weight_g",
+        "low",
+    ),
+    (r"\b(?:long|big|large|good|great)\s+battery", "battery_mah", "high"),
+    (r"\b(?:lots of|plenty of|more|a lot of|large|big)\s+storage", "storage_gb", "high"),
+    (r"\b(?:lots of|more|plenty of)\s+ram\b", "ram_gb", "high"),
+    (r"\b(?:powerful|high power)\b", "power_w", "high"),
+]
+
+
+def parse_measures(text: str, quantiles: dict[str, list[float]]) -> dict[str, Range]:
+    """Ranges keyed by the catalog's number names; only quantities the catalog has count.
+
+    `quantiles` maps a number name to its [25th, 50th, 75th] percentiles over the catalog; "a
+    big screen" means at least the 75th, "something light" at most the 25th."""
+    ranges: dict[str, Range] = {}
+    for q in find_quantities(text):
+        if q.name not in quantiles:
+            continue
+        before = text[max(0, q.start - 24) : q.start]
+        span = _FROM.search(before)
+        if span:
+            ranges[q.name] = Range(min=round(float(span["low"]) * q.factor, 3), max=q.value)
+        elif _AT_MOST.search(before) or _AFTER_LESS.match(text, q.end):
+            ranges[q.name] = Range(max=q.value)
+        elif _AT_LEAST.search(before) or _AFTER_MORE.match(text, q.end):
+            ranges[q.name] = Range(min=q.value)
+        else:
+            ranges[q.name] = Range(min=round(q.value * (1 - EXACT_SPREAD), 3),
+                                   max=round(q.value * (1 + EXACT_SPREAD), 3))  # fmt: skip
+    for pattern, name, side in RELATIVE:
+        if name in quantiles and name not in ranges and re.search(pattern, text, re.I):
+            low, _, high = quantiles[name]
+            ranges[name] = Range(min=high) if side == "high" else Range(max=low)
+    return ranges

@@ -1,0 +1,71 @@
+"""Structure mined from item text at ingest, and the same units read in chat messages."""
+
+import pytest
+
+from bot.measures import parse_measures
+from bot.state import Range
+from retrieval.enrich import enrich_all
+from retrieval.quantities import find_quantities
+from retrieval.records import Item
+
+
+def found(text: str) -> dict[str, float]:
+    return {q.name: q.value for q in find_quantities(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Samsung 6GB RAM, 128 GB storage, 6.1-inch, 12MP, 5000mAh",
+         {"ram_gb": 6, "storage_gb": 128, "size_in": 6.1, "camera_mp": 12, "battery_mah": 5000}),
+        ("Frame/mesh baskets, 99x51x173 cm", {"width_cm": 99, "depth_cm": 51, "height_cm": 173}),
+        ("Paracetamol 500 mg, pack of 10", {"dose_mg": 500, "pack_count": 10}),
+        ("Atta 5 kg", {"weight_g": 5000}),
+        ("Cola 1.5 L", {"volume_ml": 1500}),
+        ("Cable (Black, 15 feet)", {"length_cm": 457.2}),
+        ("2TB drive", {"storage_gb": 2048}),
+        ("iPhone 6 Plus", {}),
+        ("Prepaid card worth $35", {}),
+    ],
+)  # fmt: skip
+def test_numbers_with_units(text, expected):
+    assert found(text) == pytest.approx(expected)
+
+
+def test_enrichment_adds_only_what_the_item_text_says_and_never_overrides_the_catalog():
+    items = [
+        Item("1", "Incipio case for iPhone 7 - Translucent Black", "A polycarbonate shell."),
+        Item("2", "Orange Juice 1 L"),  # orange is the flavour, not the colour
+        Item("3", "Glass cleaner spray 500 ml"),  # not made of glass
+        Item("4", "Kurta 2 kg", facets={"colour": ("Olive",)}, numbers={"weight_g": 300.0}),
+        Item("5", "Table, 120x60 cm, solid oak and stainless steel legs"),
+    ]
+    out, gained = enrich_all(items)
+    assert out[0].facets == {"colour": ("black",), "material": ("polycarbonate",)}
+    assert out[1].facets == {} and out[1].numbers == {"volume_ml": 1000.0}
+    assert "material" not in out[2].facets
+    assert out[3].facets == {"colour": ("Olive",)} and out[3].numbers == {"weight_g": 300.0}
+    assert out[4].facets["material"] == ("oak", "stainless steel")
+    assert out[4].numbers == {"width_cm": 120.0, "depth_cm": 60.0}
+    assert gained["colour"] == 1 and gained["volume_ml"] == 2 and "weight_g" not in gained
+
+
+QUANTILES = {"storage_gb": [16, 32, 64], "size_in": [4.7, 5.5, 6.1], "weight_g": [150, 400, 900]}
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("at least 64GB", {"storage_gb": Range(min=64)}),
+        ("under 1 kg", {"weight_g": Range(max=1000)}),
+        ("128 GB or more", {"storage_gb": Range(min=128)}),
+        ("between 5 and 6 inch", {"size_in": Range(min=5, max=6)}),
+        ("a 64GB one", {"storage_gb": Range(min=57.6, max=70.4)}),
+        ("a phone with a big screen", {"size_in": Range(min=6.1)}),
+        ("something lightweight", {"weight_g": Range(max=150)}),
+        ("a light blue case", {}),  # a colour, not a weight
+        ("5000mAh battery", {}),  # the catalog has no battery figures
+    ],
+)  # fmt: skip
+def test_measures_in_a_message(said, expected):
+    assert parse_measures(said, QUANTILES) == expected
