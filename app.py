@@ -1,5 +1,6 @@
 """Builds the real objects from settings and serves the web app (API + Gradio) on one server."""
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from bot.wiring import offline_environment
@@ -12,6 +13,7 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     import gradio as gr
 
     from bot.api import create_api
+    from bot.errors import UnknownCatalogError
     from bot.sessions import Sessions
     from bot.settings import Settings
     from bot.ui import create_ui
@@ -22,6 +24,8 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     embedder = build_embedder()
     ensure_demo_catalog(settings, store, embedder)
     engine = build_engine(settings, store, embedder, chat=True)
+    with contextlib.suppress(UnknownCatalogError):  # the API says so per request instead
+        engine.warm(settings.default_catalog)  # so that the first chat does not wait
     sessions = Sessions()
     api = create_api(engine, sessions, settings.default_catalog)
     ui = create_ui(engine, sessions, settings.default_catalog)

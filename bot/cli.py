@@ -80,8 +80,7 @@ def rank(
     store = build_store(settings)
     store.manifest(catalog)  # an unknown catalog fails before the model loads
     engine = build_engine(settings, store, build_embedder(), chat=False)
-    # Loaded once, before the timing starts.
-    engine.vocabulary(catalog), engine.priors(catalog), engine.index(catalog)
+    engine.warm(catalog)  # before the timing starts
     for number, line in enumerate(input.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue

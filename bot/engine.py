@@ -124,6 +124,10 @@ class Engine:
             self._indexes[catalog] = CatalogIndex(self.store.rows(catalog)) if small else None
         return self._indexes[catalog]
 
+    def warm(self, catalog: str) -> None:
+        """Read what a catalog's first turn would (vocabulary, priors, index) ahead of it."""
+        self.vocabulary(catalog), self.priors(catalog), self.index(catalog)
+
     def priors(self, catalog: str) -> Priors:
         if catalog not in self._priors:
             self._priors[catalog] = self.store.priors(catalog)

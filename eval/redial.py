@@ -142,7 +142,7 @@ class Ablation:
 
         store = ItemStore(make_client(self.data_dir))  # after this fold's ingest
         engine = Engine(self.embedder, store, load_prompts(), None)
-        engine.vocabulary("redial"), engine.priors("redial"), engine.index("redial")
+        engine.warm("redial")
         lines = []
         for n, case in todo:
             pairs = [(m["role"], m["content"]) for m in messages(case)]
