@@ -41,11 +41,7 @@ test: lint typecheck unit
 
 bench: $(VENV)/.installed
 	$(PIP) -e '.[bench]'
-	$(BIN)/python -m eval.bench_ingest --out BENCHMARKS.md
-	$(BIN)/python -m eval.bench_retrieval --out BENCHMARKS.md
-	$(BIN)/python -m eval.redial --cases 1000 --ablation --out BENCHMARKS.md
-	$(BIN)/python -m eval.products --out BENCHMARKS.md
-	$(BIN)/python -m eval.enrichment --out BENCHMARKS.md
+	$(BIN)/python -m eval.bench
 
 clean:
 	rm -rf $(VENV) .concierge .pytest_cache .mypy_cache .ruff_cache

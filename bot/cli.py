@@ -155,6 +155,36 @@ def terminal_pieces(drafts: Iterable[str]) -> Iterator[str]:
         printed = draft
 
 
+evaluate = typer.Typer(no_args_is_help=True, help="Benchmarks on the ReDial dev split and the "
+                       "simulated user (flags: see --help of each)")  # fmt: skip
+cli.add_typer(evaluate, name="eval")
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+
+@evaluate.command(context_settings=PASS_THROUGH)
+def offline(ctx: typer.Context) -> None:
+    """ReDial dev split through `concierge rank`, with the baselines (python -m eval.redial)."""
+    from eval.redial import main as run
+
+    run(ctx.args)
+
+
+@evaluate.command(context_settings=PASS_THROUGH)
+def simulate(ctx: typer.Context) -> None:
+    """The simulated user on ReDial and the product catalogs (python -m eval.simulate)."""
+    from eval.simulate import main as run
+
+    run(ctx.args)
+
+
+@cli.command(context_settings=PASS_THROUGH)
+def bench(ctx: typer.Context) -> None:
+    """Regenerate every figure in BENCHMARKS.md; --quick: a small sample (python -m eval.bench)."""
+    from eval.bench import main as run
+
+    run(ctx.args)
+
+
 @cli.command()
 def serve() -> None:
     """Serve the web app and API (same as python app.py)."""

@@ -65,6 +65,7 @@ class Turn:
     reply_key: str = ""  # which fixed reply an "answer" turn gets
     blocker: str = ""  # the constraint that left no items, when none are left
     would_ask: str | None = None  # with ask=False: the facet the policy would have asked about
+    ranking: list[str] = field(default_factory=list)  # every candidate's id, best first
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +134,10 @@ class Engine:
             self._priors[catalog] = self.store.priors(catalog)
         return self._priors[catalog]
 
+    def reload_priors(self, catalog: str) -> None:
+        """Read the catalog's priors again at its next turn (after new ones were saved)."""
+        self._priors.pop(catalog, None)
+
     # one turn ---------------------------------------------------------------------------------
     def turn(
         self, state: DialogueState, message: str, k: int | None = None, ask: bool = True
@@ -153,6 +158,7 @@ class Engine:
             turn = Turn(state, text, "answer", [], manifest.currency, notes, reply_key=key)
             turn.blocker = self._blocker(state)
             return turn
+        ranking = [c.item.id for c in candidates]
         choice = None
         if not understood.more:
             choice = choose_question(need, candidates, list(manifest.facets), self.max_questions)
@@ -161,13 +167,14 @@ class Engine:
             need.pending = choice.facet
             question = {"facet": choice.facet, "options": choice.options,
                         "text": self.prompts.render("question", facet=choice.facet)}  # fmt: skip
-            return Turn(state, text, "ask", [], manifest.currency, notes, question=question)
+            return Turn(state, text, "ask", [], manifest.currency, notes, question=question,
+                        ranking=ranking)  # fmt: skip
         top = candidates[: max(1, k or self.k)]
         items = [Recommendation.from_scored(c) for c in top]
         need.last_shown = [i.id for i in items]
         need.shown += [i.id for i in items if i.id not in need.shown]
         return Turn(state, text, "recommend", items, manifest.currency, notes,
-                    would_ask=choice.facet if choice else None)  # fmt: skip
+                    would_ask=choice.facet if choice else None, ranking=ranking)  # fmt: skip
 
     def observe(
         self, state: DialogueState, message: str

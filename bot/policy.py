@@ -20,7 +20,6 @@ EASE = {"category": 1.0, "genre": 1.0, "type": 1.0, "brand": 0.9, "colour": 0.8,
         "material": 0.7, "star": 0.6, "director": 0.5, "writer": 0.4, "designer": 0.4}  # fmt: skip
 DEFAULT_EASE = 0.8
 MAX_OPTIONS = 6
-MIN_OPTION_SHARE = 0.03
 
 
 @dataclass
@@ -59,8 +58,7 @@ def facet_gain(candidates: Sequence[Scored], w: np.ndarray, facet: str) -> Choic
         return Choice(facet, 0.0, [])
     probs = [m / covered for m in mass.values()]
     gain = -sum(p * math.log2(p) for p in probs if p > 0) * EASE.get(facet, DEFAULT_EASE)
-    options = [v for v, m in sorted(mass.items(), key=lambda kv: -kv[1])
-               if m / covered >= MIN_OPTION_SHARE][:MAX_OPTIONS]  # fmt: skip
+    options = [v for v, _ in sorted(mass.items(), key=lambda kv: -kv[1])][:MAX_OPTIONS]
     return Choice(facet, gain, options)
 
 
@@ -71,10 +69,10 @@ def choose_question(
     max_questions: int,
 ) -> Choice | None:
     """The question to ask now, or None to recommend."""
-    if len(need.asked) >= max_questions or need.liked or len(candidates) < 2:
+    if len(need.asked) >= max_questions or len(candidates) < 2:
         return None
-    if need.constraints() >= 2:
-        return None  # specific enough already
+    if not need.rejections and (need.liked or need.constraints() >= 2):
+        return None  # specific enough already, unless a list built on that was turned down
     open_facets = [f for f in facets if f not in need.answered and f not in need.asked
                    and f not in need.include]  # fmt: skip
     if not open_facets:

@@ -39,6 +39,7 @@ class Need(BaseModel):
     answered: list[str] = Field(default_factory=list)  # facets settled (a value, or "any")
     asked: list[str] = Field(default_factory=list)  # facets the bot has asked about
     pending: str | None = None  # the facet of the question awaiting an answer
+    rejections: int = 0  # whole lists turned down ("none of these")
 
     def query_text(self) -> str:
         parts = self.wants[-MAX_WANTS:]

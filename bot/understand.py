@@ -51,6 +51,17 @@ _ORDINAL = re.compile(
     r"\b(?:number|no\.|item|option)\s*(\d{1,2})\b",
     re.I,
 )
+# The whole list just shown is turned down: "none of these", "I don't like them", "nope".
+_REJECT_ALL = re.compile(
+    r"^\W*(?:(?:no|nah|nope|hmm+|sorry|not quite|not really)\W+)*(?:"
+    r"none of (?:these|those|them|the above|what you showed)(?: (?:work|fit|appeal))?|"
+    r"(?:i )?(?:don'?t|do not) (?:like|want|love) (?:any of )?(?:them|these|those)"
+    r"(?: (?:at all|much))?|"
+    r"not (?:these|those|them)(?: either)?|neither|nope|no good|none|no luck|not it|"
+    r"(?:these|those|they) (?:are not|aren'?t) (?:it|right|what i want)"
+    r")(?:\W+(?:sorry|thanks))?\W*$",
+    re.I,
+)
 _THAT_ONE = re.compile(r"\b(that|this) one\b", re.I)
 _MORE_LIKE = re.compile(r"\b(?:more like|similar to|like|something like)\s+(?:the\s+)?(.+)", re.I)
 _ADDITIVE = re.compile(r"\b(also|too|as well|or|either|and)\b", re.I)
@@ -77,6 +88,7 @@ class Understanding:
     referenced: list[str] = field(default_factory=list)  # shown items referred to
     hits: list[Hit] = field(default_factory=list)
     content: bool = False  # said something about the need itself
+    rejected: bool = False  # turned down the whole list just shown
 
 
 def understand(
@@ -97,6 +109,8 @@ def understand(
     pending = need.pending
     need.pending = None  # answered, skipped or ignored: the question is over either way
     result.more = bool(_MORE.search(text))
+    if not pending:  # "none" after a question is an answer to it, not a verdict on a list
+        text = _reject_all(need, text, result)
     _any(need, text, pending, vocabulary)
     text = _references(need, text, vocabulary, result)
     _ranges(need, text, shown_prices, result)
@@ -122,7 +136,9 @@ def understand(
             need.want_value(facet, value, replace=n == 0 and not additive)
     if wants and not result.referenced:
         need.wants.append(", ".join(wants))
-    result.content = result.content or bool(wants or result.hits or result.referenced)
+    result.content = result.content or bool(
+        wants or result.hits or result.referenced or result.rejected
+    )
     return result
 
 
@@ -168,6 +184,23 @@ def _part(
     if negated and rest and " ".join(rest) not in need.avoid:
         need.avoid.append(" ".join(rest))
     return not negated and bool(rest or hits)
+
+
+def _reject_all(need: Need, text: str, result: Understanding) -> str:
+    """A sentence that turns down the whole list just shown: every item in it is disliked.
+    Returns the text without that sentence."""
+    if not need.last_shown:
+        return text
+    kept = []
+    for sentence in re.split(r"(?<=[.!?\n])\s*", text):
+        if sentence.strip() and _REJECT_ALL.match(sentence.strip()):
+            for item_id in need.last_shown:
+                need.dislike(item_id)
+            need.rejections += 1
+            result.rejected = True
+        else:
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def _neutral(need: Need, hits: list[Hit], result: Understanding) -> None:

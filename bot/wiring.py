@@ -7,7 +7,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from prompts.loader import load_prompts
 from retrieval.candidates import Weights
-from retrieval.embed import Embedder, MiniLMEmbedder
+from retrieval.embed import CachedEmbedder, Embedder, MiniLMEmbedder
 from retrieval.ingest import ingest
 from retrieval.store import ItemStore, make_client
 
@@ -31,8 +31,9 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
 
         model = build_chat_model(settings)
     weights = Weights(theta=settings.theta, temperature=settings.temperature)
-    return Engine(embedder, store, load_prompts(), model, settings.k, settings.max_message_chars,
-                  settings.max_questions, weights)  # fmt: skip
+    # The engine embeds only short query texts, which repeat turn after turn: cache them.
+    return Engine(CachedEmbedder(embedder), store, load_prompts(), model, settings.k,
+                  settings.max_message_chars, settings.max_questions, weights)  # fmt: skip
 
 
 def build_embedder() -> Embedder:

@@ -1,6 +1,6 @@
 """Foundation benchmarks: ingest throughput and peak memory, re-ingest time, app cold start.
 
-    python -m eval.bench_ingest [--quick] [--out BENCHMARKS.md]
+    python -m eval.bench_ingest [--quick | --rows N] [--out BENCHMARKS.md]
 
 Each catalog is ingested into a fresh embedded store in a child process (so peak RSS is its own),
 then ingested again unchanged. Cold start runs `python app.py` with the models already cached and
@@ -91,12 +91,13 @@ def _start(env: dict, port: int) -> float:
         process.wait(30)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 rows per catalog, no cold start")
+    parser.add_argument("--rows", type=int, default=0, help="the first N rows per catalog (0: all)")
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
-    args = parser.parse_args()
-    limit = 500 if args.quick else 0
+    args = parser.parse_args(argv)
+    limit = 500 if args.quick else args.rows
     rows = []
     for label, path, mapping in CATALOGS:
         if not path.exists():
@@ -122,6 +123,7 @@ def main() -> None:
         print(text)
     if args.out:
         command = "python -m eval.bench_ingest" + (" --quick" if args.quick else "")
+        command += f" --rows {args.rows}" if args.rows and not args.quick else ""
         write_section(args.out, "bench_ingest", text, command)
 
 

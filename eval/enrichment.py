@@ -1,10 +1,10 @@
 """Coverage of the attributes mined at ingest (retrieval/enrich.py), per shared catalog, and a
 random sample of mined values to check by hand.
 
-    python -m eval.enrichment [--sample 40] [--out BENCHMARKS.md]
+    python -m eval.enrichment [--sample 40 --sample-file eval/enrichment-sample.md] [--out F]
 
-The sample is written to eval/enrichment-sample.md (title, then what was mined) so that a
-person can mark each value right or wrong; the hand-check result goes in BENCHMARKS.md.
+The sample (title, then what was mined) is for a person to mark each value right or wrong; the
+hand-check result goes in BENCHMARKS.md. eval/enrichment-sample.md is the one checked.
 """
 
 import argparse
@@ -17,14 +17,16 @@ from retrieval.catalog import load_catalog
 from retrieval.enrich import mine
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_FILE = ROOT / "eval/enrichment-sample.md"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=40, help="mined items to list, in all")
+    parser.add_argument("--sample-file", type=Path, default=None,
+                        help="write the sample here (eval/enrichment-sample.md was checked by "
+                        "hand: rewrite it only to check a new one)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = random.Random(11)
     rows, names, sample = [], set(), []
     coverage: dict[str, dict[str, float]] = {}
@@ -56,7 +58,8 @@ def main() -> None:
         lines.append(
             f"- [{name}] {item.title[:120]} | {item.description[:160]} :: {'; '.join(found)}"
         )
-    SAMPLE_FILE.write_text("\n".join(lines) + "\n")
+    if args.sample_file:
+        args.sample_file.write_text("\n".join(lines) + "\n")
     text = f"Share of items that gained each attribute:\n\n{header}{body}\n"
     print(text)
     if args.out:

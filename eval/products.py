@@ -16,7 +16,6 @@ back and sees one message, so it measures retrieval, not the dialogue.
 
 import argparse
 import random
-import tempfile
 from pathlib import Path
 
 from eval.redial import ablation_rows
@@ -24,8 +23,6 @@ from eval.report import machine, write_section
 from retrieval.records import Item
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = ROOT / "data/bestbuy_phones.json"
-MAPPING = ROOT / "data/mappings/bestbuy_phones.yaml"
 MINED = ("storage_gb", "size_in", "colour", "material")
 SHOWN = {"storage_gb": "{:g}GB", "size_in": "{:g} inch"}
 
@@ -44,45 +41,39 @@ def model_message(item: Item) -> str:
     return name.rsplit(" - ", 1)[0] if " - " in name else name
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=300)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data",
+                        help="the benchmark's own store (reused between runs)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
-    args = parser.parse_args()
-    from bot.engine import Engine
+    args = parser.parse_args(argv)
     from bot.state import DialogueState
-    from prompts.loader import load_prompts
-    from retrieval.embed import MiniLMEmbedder
-    from retrieval.ingest import ingest
-    from retrieval.store import ItemStore, make_client
+    from eval.simulate import build
 
-    embedder = MiniLMEmbedder()
     rng = random.Random(5)
-    with tempfile.TemporaryDirectory() as data:
-        store = ItemStore(make_client(Path(data)))
-        ingest(CATALOG, "phones", store, embedder, MAPPING, progress=False)
-        engine = Engine(embedder, store, load_prompts(), None)
-        ids = sorted(store.titles("phones"))
-        targets = store.get("phones", rng.sample(ids, min(args.targets, len(ids))))
-        messages = {
-            "attributes": [attributes_message(t, rng) for t in targets],
-            "model": [model_message(t) for t in targets],
-        }
-        rows = []
-        for name, weights in ablation_rows():
-            engine.weights = weights
-            cells = []
-            for kind in ("attributes", "model"):
-                hits = reciprocal = 0.0
-                for target, message in zip(targets, messages[kind], strict=True):
-                    state = DialogueState(session_id=target.id, catalog="phones")
-                    ranked = [i.id for i in engine.turn(state, message, 10, ask=False).items]
-                    if target.id in ranked:
-                        hits += 1
-                        reciprocal += 1 / (ranked.index(target.id) + 1)
-                cells += [hits / len(targets), reciprocal / len(targets)]
-            rows.append(f"| {name} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
-            print(rows[-1], flush=True)
+    engine, store = build(args.data_dir, ["phones"])
+    ids = sorted(store.titles("phones"))
+    targets = store.get("phones", rng.sample(ids, min(args.targets, len(ids))))
+    messages = {
+        "attributes": [attributes_message(t, rng) for t in targets],
+        "model": [model_message(t) for t in targets],
+    }
+    rows = []
+    for name, weights in ablation_rows():
+        engine.weights = weights
+        cells = []
+        for kind in ("attributes", "model"):
+            hits = reciprocal = 0.0
+            for target, message in zip(targets, messages[kind], strict=True):
+                state = DialogueState(session_id=target.id, catalog="phones")
+                ranked = [i.id for i in engine.turn(state, message, 10, ask=False).items]
+                if target.id in ranked:
+                    hits += 1
+                    reciprocal += 1 / (ranked.index(target.id) + 1)
+            cells += [hits / len(targets), reciprocal / len(targets)]
+        rows.append(f"| {name} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+        print(rows[-1], flush=True)
     examples = "; ".join(f'"{messages[k][n]}"' for n in range(2) for k in ("attributes", "model"))
     text = (
         f"Machine: {machine()}. {len(targets)} random targets from the demo phones catalog "

@@ -9,8 +9,8 @@ no case is ranked with anything learned from its own dialogue.
 
 Two forms per (case, target) pair: "standard" (the ranking as it is), and "novel" (targets
 already named in the context dropped, and the items named in the context removed from the
-ranking). The baseline, measured in the same run: all-MiniLM-L6-v2 embedding of the last two
-utterances, cosine over the item texts.
+ranking). The baselines, measured in the same run: the last two utterances as a query over the
+item texts, embedded with all-MiniLM-L6-v2 (cosine) and as BM25 terms.
 """
 
 import argparse
@@ -26,11 +26,11 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from eval.report import machine, write_section
+from eval.report import figure_path, machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIAL = Path(os.environ.get("CONCIERGE_SHARED_DIR", ROOT.parent / "shared")) / "data/redial"
@@ -60,6 +60,30 @@ def interactions(dialogs: Iterable[dict]) -> Iterable[dict]:
         for movie, answer in (answers if isinstance(answers, dict) else {}).items():
             if isinstance(answer, dict) and answer.get("liked") == 1:
                 yield {"session": session, "item": movie, "event": "like", "order": 0}
+
+
+def movie_ids() -> dict[str, str]:
+    """ReDial names movies "Title (Year)": the catalog id of each name (the first, if repeated)."""
+    catalog = json.loads((REDIAL / "catalog.json").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for item_id, record in catalog.items():
+        out.setdefault(record["name"], item_id)
+    return out
+
+
+def fold_events(
+    cases: list[dict], dialogs: list[dict], folds: int, work: Path
+) -> Iterator[tuple[list[tuple[int, dict]], int, Path]]:
+    """Per fold: its (number, case) pairs, how many dialogues the others hold, and a file of
+    the events in those (the fold's priors are learned from it)."""
+    for fold in range(folds):
+        todo = [(n, c) for n, c in enumerate(cases) if fold_of(c["dialog_id"], folds) == fold]
+        if not todo:
+            continue
+        train = [d for d in dialogs if fold_of(str(d["conversationId"]), folds) != fold]
+        events = work / f"interactions-{fold}.jsonl"
+        events.write_text("".join(json.dumps(e) + "\n" for e in interactions(train)))
+        yield todo, len(train), events
 
 
 def messages(case: dict) -> list[dict]:
@@ -111,52 +135,69 @@ def ablation_rows() -> list[tuple[str, Any]]:
     from retrieval.candidates import Weights
 
     full = Weights()
-    dense = replace(full, lexical=0, popularity=0, co=0, liked=0, disliked=0, fields=False)
+    dense = replace(full, lexical=0, popularity=0, co=0, liked=0, disliked=0, matched=0,
+                    fields=False)  # fmt: skip
     return [
         ("dense only (whole need vs item vector)", dense),
         ("+ lexical (BM25)", replace(dense, lexical=full.lexical)),
-        ("+ priors and neighbours of liked items", replace(full, fields=False)),
-        ("+ attention rerank (field keys, need parts) = Concierge", Weights()),
+        ("+ priors and neighbours of liked items", replace(full, fields=False, matched=0)),
+        ("+ attention rerank (field keys, need parts, values matched) = Concierge", Weights()),
     ]
+
+
+def use_priors(engine: Any, events: Path) -> None:
+    """Learn priors from a fold's events and have the engine rank with them (in-process, what
+    `concierge ingest --interactions` does)."""
+    from retrieval.interactions import learn_priors
+
+    known = set(engine.vocabulary("redial").titles)
+    engine.store.save_priors("redial", learn_priors(events, known))
+    engine.reload_priors("redial")
+    engine.warm("redial")
 
 
 class Ablation:
     """The same cases ranked in-process under each row's weights, fold by fold."""
 
     def __init__(self, data_dir: Path) -> None:
-        from retrieval.embed import MiniLMEmbedder
+        from bot.engine import Engine
+        from prompts.loader import load_prompts
+        from retrieval.embed import CachedEmbedder, MiniLMEmbedder
+        from retrieval.ingest import ingest
+        from retrieval.store import ItemStore, make_client
 
-        self.data_dir = data_dir
-        self.embedder = MiniLMEmbedder()
+        embedder = MiniLMEmbedder()
+        store = ItemStore(make_client(data_dir))
+        ingest(REDIAL / "catalog.json", "redial", store, embedder, progress=False)
+        # the rows embed the same need texts: once, as the app's engine does across turns
+        self.engine = Engine(CachedEmbedder(embedder), store, load_prompts(), None)
         self.rows = ablation_rows()
         self.ranked: dict[str, dict[str, list[str]]] = {name: {} for name, _ in self.rows}
         self.weights: dict[str, list[float]] = {}  # the full system's w per ranked item
 
-    def fold(self, todo: list[tuple[int, dict]]) -> list[dict]:
-        """Rank the fold's cases under every row; the last row's lines as `concierge rank`
-        writes them (ids, policy, ms)."""
+    def fold(self, todo: list[tuple[int, dict]], events: Path) -> list[dict]:
+        """Rank the fold's cases under every row, with priors learned from `events`; the last
+        row's lines as `concierge rank` writes them (ids, policy, ms)."""
         from bot.cli import replay
-        from bot.engine import Engine
-        from prompts.loader import load_prompts
-        from retrieval.store import ItemStore, make_client
 
-        store = ItemStore(make_client(self.data_dir))  # after this fold's ingest
-        engine = Engine(self.embedder, store, load_prompts(), None)
-        engine.warm("redial")
+        engine = self.engine
+        use_priors(engine, events)
         lines = []
         for n, case in todo:
             pairs = [(m["role"], m["content"]) for m in messages(case)]
             history = replay(engine, "redial", pairs)  # the same for every row
-            for name, weights in self.rows:
+            # Concierge (the last row) first, so that its time includes embedding the need's
+            # texts, as a new message does; the other rows find them cached.
+            for name, weights in [self.rows[-1], *self.rows[:-1]]:
                 engine.weights = weights
                 started = time.perf_counter()
                 turn = engine.turn(copy.deepcopy(history), pairs[-1][1], DEPTH, ask=False)
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 self.ranked[name][str(n)] = [i.id for i in turn.items]
-            self.weights[str(n)] = [i.weight for i in turn.items]  # the last row: Concierge
-            policy = "ask" if turn.would_ask else turn.action
-            lines.append({"id": str(n), "items": self.ranked[name][str(n)], "policy": policy,
-                          "ms": ms})  # fmt: skip
+                if name == self.rows[-1][0]:
+                    self.weights[str(n)] = [i.weight for i in turn.items]
+                    lines.append({"id": str(n), "items": self.ranked[name][str(n)], "ms": ms,
+                                  "policy": "ask" if turn.would_ask else turn.action})  # fmt: skip
         return lines
 
 
@@ -210,18 +251,12 @@ def run_folds(
     """Rank every case through `concierge rank`, each with priors from the other folds."""
     ranked: dict[str, list[str]] = {}
     lines: list[dict] = []
-    for fold in range(folds):
-        todo = [(n, c) for n, c in enumerate(cases) if fold_of(c["dialog_id"], folds) == fold]
-        if not todo:
-            continue
-        train = [d for d in dialogs if fold_of(str(d["conversationId"]), folds) != fold]
-        events = work / f"interactions-{fold}.jsonl"
-        events.write_text("".join(json.dumps(e) + "\n" for e in interactions(train)))
-        concierge("ingest", str(REDIAL / "catalog.json"), "--catalog", "redial",
-                  "--interactions", str(events), env=env)  # fmt: skip
+    for fold, (todo, trained, events) in enumerate(fold_events(cases, dialogs, folds, work)):
         if ablation is not None:  # in-process: the same replay and turn as `concierge rank`
-            lines += ablation.fold(todo)
+            lines += ablation.fold(todo, events)
         else:
+            concierge("ingest", str(REDIAL / "catalog.json"), "--catalog", "redial",
+                      "--interactions", str(events), env=env)  # fmt: skip
             queries = work / f"cases-{fold}.jsonl"
             queries.write_text(
                 "".join(json.dumps({"id": str(n), "messages": messages(c)}) + "\n" for n, c in todo)
@@ -230,20 +265,31 @@ def run_folds(
                             str(DEPTH), env=env)  # fmt: skip
             lines += [json.loads(line) for line in out.splitlines()]
         ranked |= {row["id"]: row["items"] for row in lines}
-        log(f"fold {fold + 1}/{folds}: {len(todo)} cases, priors from {len(train)} dialogues")
+        log(f"fold {fold + 1}/{folds}: {len(todo)} cases, priors from {trained} dialogues")
     return ranked, lines
 
 
-def baseline(cases: list[dict], data_dir: Path) -> dict[str, list[str]]:
-    """MiniLM embedding of the last two utterances, cosine over item texts (no filters)."""
+def baselines(cases: list[dict], data_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """The last two utterances as a query over the item texts, no filters, no dialogue state:
+    embedded with MiniLM (cosine), and as BM25 terms."""
     from retrieval.embed import MiniLMEmbedder
+    from retrieval.lexical import LexicalIndex
     from retrieval.store import ItemStore, make_client
 
     embedder = MiniLMEmbedder()
     store = ItemStore(make_client(data_dir))
     texts = [" ".join(c["context"][-2:]) for c in cases]
     vectors = embedder.embed(texts)
-    return {str(n): store.ids("redial", DEPTH, v, None) for n, v in enumerate(vectors)}
+    rows = list(store.rows("redial"))
+    lexical = LexicalIndex([r.id for r in rows], [r.text for r in rows])
+    return {
+        "baseline: MiniLM, last two utterances": {
+            str(n): store.ids("redial", DEPTH, v, None) for n, v in enumerate(vectors)
+        },
+        "baseline: BM25, last two utterances": {
+            str(n): lexical.top(lexical.scores(t), DEPTH) for n, t in enumerate(texts)
+        },
+    }
 
 
 def table(rows: list[tuple[str, dict[int, float], dict[int, float]]]) -> str:
@@ -255,16 +301,18 @@ def table(rows: list[tuple[str, dict[int, float], dict[int, float]]]) -> str:
     return "\n".join(out)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES} cases, 2 folds")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--cases", type=int, default=0, help="a seeded sample of the dev cases")
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="keep the catalog in this store (default: a fresh one)")  # fmt: skip
     parser.add_argument(
         "--ablation", action="store_true", help="also rank in-process per ablation row; sweep θ"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not (REDIAL / "dev_cases.jsonl").exists():
         sys.exit(f"ReDial data not found under {REDIAL}: this benchmark needs ../shared")
     cases = read_jsonl(REDIAL / "dev_cases.jsonl")
@@ -272,25 +320,24 @@ def main() -> None:
     folds = 2 if args.quick else args.folds
     if args.quick or args.cases:
         cases = random.Random(0).sample(cases, args.cases or QUICK_CASES)
-    catalog = json.loads((REDIAL / "catalog.json").read_text(encoding="utf-8"))
-    ids_by_name: dict[str, str] = {}
-    for item_id, record in catalog.items():
-        ids_by_name.setdefault(record["name"], item_id)
+    ids_by_name = movie_ids()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = {**os.environ, "CONCIERGE_DATA_DIR": str(work / "data")}
+        data = args.data_dir or work / "data"
+        env = {**os.environ, "CONCIERGE_DATA_DIR": str(data)}
         env.setdefault("CONCIERGE_MODEL_CACHE_DIR", str(ROOT / ".concierge/models"))
-        ablation = Ablation(work / "data") if args.ablation else None
+        ablation = Ablation(data) if args.ablation else None
         log = functools.partial(print, flush=True)
         ranked, lines = run_folds(cases, dialogs, folds, env, work, log, ablation)
-        base = baseline(cases, work / "data")
+        bases = baselines(cases, data)
     rows = [
-        (f"Concierge ({'in-process, as ' if ablation else ''}`concierge rank`)",
-         recall(cases, ranked, ids_by_name, False)[0], recall(cases, ranked, ids_by_name, True)[0]),
-        ("baseline: MiniLM, last two utterances",
-         recall(cases, base, ids_by_name, False)[0], recall(cases, base, ids_by_name, True)[0]),
-    ]  # fmt: skip
+        (name, recall(cases, r, ids_by_name, False)[0], recall(cases, r, ids_by_name, True)[0])
+        for name, r in {
+            f"Concierge ({'in-process, as ' if ablation else ''}`concierge rank`)": ranked,
+            **bases,
+        }.items()
+    ]
     pairs, novel_pairs = (
         recall(cases, ranked, ids_by_name, False)[1],
         recall(cases, ranked, ids_by_name, True)[1],
@@ -309,7 +356,8 @@ def main() -> None:
         f"p50 **{p50:.0f} ms**, p95 **{p95:.0f} ms**.\n"
     )
     if ablation is not None:
-        text += "\n" + ablation_text(cases, ablation, ids_by_name)
+        figure = figure_path(args.out, "theta-sweep.png")
+        text += "\n" + ablation_text(cases, ablation, ids_by_name, figure)
     print(text)
     if args.out:
         flags = (" --quick" if args.quick else "") + (
@@ -319,15 +367,15 @@ def main() -> None:
         write_section(args.out, "redial", text, "python -m eval.redial" + flags)
 
 
-def ablation_text(cases: list[dict], ablation: Ablation, ids_by_name: dict[str, str]) -> str:
+def ablation_text(
+    cases: list[dict], ablation: Ablation, ids_by_name: dict[str, str], figure: Path
+) -> str:
     rows = [
         (name, recall(cases, r, ids_by_name, False)[0], recall(cases, r, ids_by_name, True)[0])
         for name, r in ablation.ranked.items()
     ]
     full = ablation.rows[-1][0]
     sweep = theta_sweep(cases, ablation, ids_by_name, full)
-    figure = ROOT / "docs/theta-sweep.png"
-    figure.parent.mkdir(exist_ok=True)
     plot_sweep(sweep, figure)
     lines = "\n".join(f"| {t:g} | {s:.3f} | {n:.3f} | {k:.1f} |" for t, s, n, k in sweep)
     return (

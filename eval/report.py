@@ -11,6 +11,14 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def figure_path(out: Path | None, name: str) -> Path:
+    """Where a plot goes: docs/ beside the Markdown file it is shown in (so a quick run into a
+    scratch file leaves the committed plots alone)."""
+    folder = (out.resolve().parent if out else Path(__file__).resolve().parent.parent) / "docs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 def write_section(out: Path, name: str, text: str, command: str) -> None:
     """Replace (or append) the section marked `name` with `text`, headed by the command."""
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"

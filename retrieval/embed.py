@@ -1,5 +1,7 @@
 """Embedders: texts -> unit vectors. The packaged all-MiniLM-L6-v2 is the default."""
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -58,3 +60,33 @@ class MiniLMEmbedder:
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, H)
         pooled = torch.nn.functional.normalize(pooled, dim=-1)
         return pooled.numpy()
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the texts it saw last: a need's parts come
+    back turn after turn, and are embedded once."""
+
+    def __init__(self, inner: Embedder, size: int = 4096) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, self.inner.embed(missing), strict=True))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for n, text in enumerate(texts):
+            out[n] = known[text]
+        with self._lock:
+            for text in texts:
+                self._vectors[text] = known[text]
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return out

@@ -36,6 +36,10 @@ _DIMENSIONS = re.compile(
     r"(?:\s*[x×]\s*(?P<c>\d+(?:\.\d+)?))?\s*(?P<unit>cm|mm)\b",
     re.I,
 )
+# "80 cm wide", "2 m tall": a length that names its side.
+_SIDE = re.compile(r"\s*(?:in\s+)?(?P<side>wide|width|tall|high|height|deep|depth)\b", re.I)
+SIDES = {"wide": "width_cm", "width": "width_cm", "tall": "height_cm", "high": "height_cm",
+         "height": "height_cm", "deep": "depth_cm", "depth": "depth_cm"}  # fmt: skip
 _PACK = re.compile(
     r"\b(?:pack of|set of|box of)\s*(?P<num>\d+)\b|\b(?P<n2>\d+)\s*-?\s*pack\b", re.I
 )
@@ -78,7 +82,9 @@ def find_quantities(text: str) -> list[Quantity]:
         taken.append((m.start(), m.end()))
     for name, pattern, factor in _PATTERNS:
         for m in pattern.finditer(text):
-            add(name, float(m.group("num").replace(",", "")), factor, m.start(), m.end())
+            side = _SIDE.match(text, m.end()) if name == "length_cm" else None
+            named = SIDES[side["side"].lower()] if side else name
+            add(named, float(m.group("num").replace(",", "")), factor, m.start(), m.end())
     for m in _PACK.finditer(text):
         add("pack_count", float(m.group("num") or m.group("n2")), 1.0, m.start(), m.end())
     return sorted(found, key=lambda q: q.start)

@@ -91,3 +91,20 @@ def test_the_in_memory_index_and_chroma_search_rank_alike(phones):
     assert [x.item.id for x in by_index] == [x.item.id for x in by_chroma]
     assert [x.score for x in by_index] == pytest.approx([x.score for x in by_chroma], abs=1e-5)
     assert by_index and all(c.admits(x.item) for x in by_index)
+
+
+def test_items_with_more_of_the_named_values_rank_first(tmp_path):
+    store = ItemStore(make_client(tmp_path / "data"))
+    rows = [{"id": "one", "name": "Film one", "genre": ["horror"]},
+            {"id": "all", "name": "Film all", "genre": ["horror", "drama", "comedy"]},
+            {"id": "two", "name": "Film two", "genre": ["drama", "comedy", "war"]}]  # fmt: skip
+    (tmp_path / "films.json").write_text(json.dumps(rows))
+    ingest(tmp_path / "films.json", "films", store, FakeEmbedder(), progress=False)
+    need = NeedVectors("a film", FakeEmbedder().embed(["a film"])[0])
+    named = Constraints(include={"genre": ("horror", "drama", "comedy")})
+    found = retrieve(store, "films", need, named, Priors(), {}, [], None, Weights(dense=0))
+    assert [c.item.id for c in found] == ["all", "two", "one"]
+    assert [c.parts["matched"] for c in found] == pytest.approx([1.0, 2 / 3, 1 / 3])
+    single = retrieve(store, "films", need, Constraints(include={"genre": ("drama",)}),
+                      Priors(), {}, [], None, Weights(dense=0))  # fmt: skip
+    assert {c.parts["matched"] for c in single} == {0.0}  # one value named: nothing to share

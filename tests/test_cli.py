@@ -120,3 +120,18 @@ def test_ingest_then_rank_then_chat(tmp_path, model_cache):
     assert chat.returncode == 0, chat.stderr
     assert "1. Brass floor lamp with linen shade ($120)" in chat.stdout
     assert "What are you looking for?" in chat.stdout  # the empty line got a polite question
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(["eval", "offline", "--help"], "--ablation"), (["eval", "simulate", "--help"], "--targets"),
+     (["bench", "--help"], "--quick")],
+)  # fmt: skip
+def test_the_evaluation_commands_pass_their_flags_through(tmp_path, args, says):
+    out = run(args, tmp_path)
+    assert out.returncode == 0 and says in out.stdout, out.stderr
+
+
+def test_an_unknown_benchmark_flag_is_refused(tmp_path):
+    out = run(["bench", "--skip", "nothing"], tmp_path)
+    assert out.returncode == 2 and "invalid choice: 'nothing'" in out.stderr

@@ -69,3 +69,14 @@ QUANTILES = {"storage_gb": [16, 32, 64], "size_in": [4.7, 5.5, 6.1], "weight_g":
 )  # fmt: skip
 def test_measures_in_a_message(said, expected):
     assert parse_measures(said, QUANTILES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [("about 80 cm wide", "width_cm", 80), ("2 m tall", "height_cm", 200),
+     ("35cm deep", "depth_cm", 35), ("120 cm in width", "width_cm", 120),
+     ("a 2m cable", "length_cm", 200)],
+)  # fmt: skip
+def test_a_length_that_names_its_side_is_that_side(text, name, value):
+    (quantity,) = find_quantities(text)
+    assert (quantity.name, quantity.value) == (name, value)

@@ -59,3 +59,16 @@ def test_no_question_when_capped_or_specific(need):
     items = [scored(n, colour=("R", "G", "B", "W")[n % 4], size=("S", "M", "L", "XL")[n % 4])
              for n in range(8)]  # fmt: skip
     assert choose_question(need, items, ["colour", "size"], max_questions=2) is None
+
+
+@pytest.mark.parametrize(
+    "need",
+    [Need(liked=["1"], rejections=1),
+     Need(include={"brand": ["A"], "colour": ["R"]}, rejections=1)],
+)  # fmt: skip
+def test_a_turned_down_list_reopens_questions_but_not_the_cap(need):
+    items = [scored(n, size=("S", "M", "L", "XL")[n % 4]) for n in range(8)]
+    choice = choose_question(need, items, ["colour", "size"], max_questions=2)
+    assert choice is not None and choice.facet == "size"
+    need.asked = ["colour", "brand"]
+    assert choose_question(need, items, ["colour", "size"], max_questions=2) is None

@@ -131,3 +131,41 @@ def test_start_over_with_only_a_budget_keeps_the_budget(vocabulary):
     result = understand(need, "start over, under $100", vocabulary)
     assert result.reset and result.content
     assert need.exclude == {} and need.ranges["price"].max == 100
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["None of these.", "I don't like them.", "Not those.", "nope", "Hmm, none of these.",
+     "None of those, sorry.", "these aren't it"],
+)  # fmt: skip
+def test_turning_down_the_whole_list_dislikes_every_shown_item(vocabulary, message):
+    need = Need(last_shown=["p1", "p2"], liked=["p2"])
+    result = understand(need, message, vocabulary)
+    assert need.disliked == ["p1", "p2"] and need.liked == [] and need.rejections == 1
+    assert result.rejected and result.content and not need.wants
+
+
+@pytest.mark.parametrize("message", ["I don't like red", "not Samsung", "none in red please"])
+def test_refusing_a_value_is_not_turning_down_the_list(vocabulary, message):
+    need = Need(last_shown=["p1", "p2"])
+    understand(need, message, vocabulary)
+    assert need.disliked == [] and need.rejections == 0
+
+
+def test_nothing_shown_means_nothing_to_turn_down(vocabulary):
+    need = Need()
+    assert not understand(need, "None of these.", vocabulary).rejected
+    assert need.rejections == 0
+
+
+def test_turning_down_the_list_and_saying_more_keeps_the_rest(vocabulary):
+    need = Need(last_shown=["p1"])
+    understand(need, "None of these. Something from Samsung under $300.", vocabulary)
+    assert need.disliked == ["p1"]
+    assert need.include == {"brand": ["Samsung"]} and need.ranges["price"].max == 300
+
+
+def test_none_in_answer_to_a_question_is_not_turning_down_the_list(vocabulary):
+    need = Need(last_shown=["p1", "p2"], pending="brand")
+    understand(need, "None.", vocabulary)
+    assert need.disliked == [] and need.rejections == 0

@@ -1,0 +1,103 @@
+"""Whole chat turns with the default chat model: time to the first piece of the reply and to the
+complete reply, p50 and p95, and the process's peak memory.
+
+    python -m eval.bench_turns [--quick] [--dialogues 30] [--out BENCHMARKS.md]
+
+The turns are real dialogues: the simulated shopper of eval/simulator.py (vague opener) talks to
+the bot on the demo phones catalog, so questions, recommendations and "none of these" come in the
+mix a real session has. Each turn runs as the app runs it: engine.turn, then stream_reply (the
+LLM's lead-in streamed, checked, and replaced by a fixed one if it fails).
+"""
+
+import argparse
+import random
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from eval.report import machine, write_section
+from eval.simulate import ROOT, build
+
+TURNS = 5
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 dialogues")
+    parser.add_argument("--dialogues", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data")
+    parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
+    args = parser.parse_args(argv)
+    dialogues = 5 if args.quick else args.dialogues
+    from bot.llm import build_chat_model
+    from bot.settings import Settings
+    from bot.state import DialogueState
+    from eval.simulator import broad_category, opener, shopper
+
+    engine, store = build(args.data_dir, ["phones"])
+    engine.chat = build_chat_model(Settings())
+    ids = sorted(store.titles("phones"))
+    rng = random.Random(args.seed)
+    targets = store.get("phones", rng.sample(ids, dialogues))
+    timings: dict[str, tuple[list[float], list[float]]] = {}
+    for _ in engine.stream_reply(engine.turn(DialogueState(catalog="phones"), "a phone")):
+        pass  # the first generation pays for loading the model: not a turn anyone waits on twice
+    for target in targets:
+        user = shopper(target, broad_category(target, {}), "USD", random.Random(target.id))
+        message = opener(broad_category(target, {}), rng)
+        state = DialogueState(catalog="phones")
+        for _ in range(TURNS):
+            started = time.perf_counter()
+            turn = engine.turn(state, message)
+            first = None
+            for _piece in engine.stream_reply(turn):
+                first = first or time.perf_counter() - started
+            complete = time.perf_counter() - started
+            first_times, complete_times = timings.setdefault(turn.action, ([], []))
+            first_times.append(first or complete)
+            complete_times.append(complete)
+            if target.id in {i.id for i in turn.items}:
+                break
+            message = user.reply(turn)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = []
+    for action, (first_times, complete_times) in sorted(timings.items()):
+        rows.append(
+            f"| {action} | {len(first_times)} | {statistics.median(first_times) * 1000:.0f} | "
+            f"{percentile(first_times, 0.95) * 1000:.0f} | "
+            f"{statistics.median(complete_times) * 1000:.0f} | "
+            f"{percentile(complete_times, 0.95) * 1000:.0f} |"
+        )
+    every_first = [t for f, _ in timings.values() for t in f]
+    every_complete = [t for _, c in timings.values() for t in c]
+    rows.append(
+        f"| **all turns** | {len(every_first)} | {statistics.median(every_first) * 1000:.0f} | "
+        f"{percentile(every_first, 0.95) * 1000:.0f} | "
+        f"{statistics.median(every_complete) * 1000:.0f} | "
+        f"{percentile(every_complete, 0.95) * 1000:.0f} |"
+    )
+    text = (
+        f"Machine: {machine()}. {dialogues} simulated shoppers (vague opener) on the demo phones "
+        f"catalog, up to {TURNS} turns each, default chat model (packaged SmolLM2-135M, CPU), "
+        "models loaded and warmed by one turn first. Times in ms, from the message to the first "
+        "piece of the reply and to the complete reply.\n\n"
+        "| action | turns | first piece p50 | first piece p95 | complete p50 | complete p95 |\n"
+        "|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n\n"
+        f"Peak memory of the process (models, the phones catalog index, Chroma): "
+        f"**{peak:.0f} MiB** RSS.\n"
+    )
+    print(text)
+    if args.out:
+        command = "python -m eval.bench_turns" + (" --quick" if args.quick else "")
+        write_section(args.out, "bench_turns", text, command)
+
+
+if __name__ == "__main__":
+    main()
