@@ -191,15 +191,14 @@ def _reject_all(need: Need, text: str, result: Understanding) -> str:
     Returns the text without that sentence."""
     if not need.last_shown:
         return text
-    kept = []
-    for sentence in re.split(r"(?<=[.!?\n])\s*", text):
-        if sentence.strip() and _REJECT_ALL.match(sentence.strip()):
-            for item_id in need.last_shown:
-                need.dislike(item_id)
-            need.rejections += 1
-            result.rejected = True
-        else:
-            kept.append(sentence)
+    sentences = re.split(r"(?<=[.!?\n])\s+", text)  # "5.5 inch" is not two sentences
+    kept = [s for s in sentences if not _REJECT_ALL.match(s.strip())]
+    if len(kept) == len(sentences):
+        return text
+    for item_id in need.last_shown:
+        need.dislike(item_id)
+    need.rejections += 1
+    result.rejected = True
     return " ".join(kept)
 
 

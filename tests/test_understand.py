@@ -169,3 +169,12 @@ def test_none_in_answer_to_a_question_is_not_turning_down_the_list(vocabulary):
     need = Need(last_shown=["p1", "p2"], pending="brand")
     understand(need, "None.", vocabulary)
     assert need.disliked == [] and need.rejections == 0
+
+
+def test_decimals_survive_beside_a_shown_list(vocabulary):
+    need = Need(last_shown=["p1"])
+    understand(need, "None of these. Under $99.50 please.", vocabulary)
+    assert need.disliked == ["p1"] and need.ranges["price"].max == 99.5
+    need = Need(last_shown=["p1"])
+    understand(need, "something under $49.99", vocabulary)
+    assert need.disliked == [] and need.ranges["price"].max == 49.99
