@@ -33,7 +33,7 @@ class Weights:
     co: float = 1.0
     liked: float = 2.0
     disliked: float = 1.0
-    matched: float = 1.0  # for a facet named with several values: the share an item has
+    matched: float = 0.5  # for a facet named with several values: the share an item has
     fields: bool = True  # per-field keys and per-part queries; False: the item vector alone
     rerank: int = 100  # how many first-stage candidates the attention rerank sees
     theta: float = 0.0  # keep w_i > θ; on ReDial dev every θ > 0 tried lowered R@10 (BENCHMARKS)

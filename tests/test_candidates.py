@@ -102,9 +102,10 @@ def test_items_with_more_of_the_named_values_rank_first(tmp_path):
     ingest(tmp_path / "films.json", "films", store, FakeEmbedder(), progress=False)
     need = NeedVectors("a film", FakeEmbedder().embed(["a film"])[0])
     named = Constraints(include={"genre": ("horror", "drama", "comedy")})
-    found = retrieve(store, "films", need, named, Priors(), {}, [], None, Weights(dense=0))
+    w = Weights(dense=0, matched=1.0)
+    found = retrieve(store, "films", need, named, Priors(), {}, [], None, w)
     assert [c.item.id for c in found] == ["all", "two", "one"]
     assert [c.parts["matched"] for c in found] == pytest.approx([1.0, 2 / 3, 1 / 3])
     single = retrieve(store, "films", need, Constraints(include={"genre": ("drama",)}),
-                      Priors(), {}, [], None, Weights(dense=0))  # fmt: skip
+                      Priors(), {}, [], None, w)  # fmt: skip
     assert {c.parts["matched"] for c in single} == {0.0}  # one value named: nothing to share
