@@ -27,6 +27,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
 
 
+def row(label: str, first: list[float], complete: list[float]) -> str:
+    """A table row: how many turns, then p50 and p95 in ms to the first piece and to the end."""
+    cells = [f"{v * 1000:.0f}" for times in (first, complete)
+             for v in (statistics.median(times), percentile(times, 0.95))]  # fmt: skip
+    return f"| {label} | {len(first)} | " + " | ".join(cells) + " |"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 dialogues")
@@ -67,22 +74,9 @@ def main(argv: list[str] | None = None) -> None:
                 break
             message = user.reply(turn)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows = []
-    for action, (first_times, complete_times) in sorted(timings.items()):
-        rows.append(
-            f"| {action} | {len(first_times)} | {statistics.median(first_times) * 1000:.0f} | "
-            f"{percentile(first_times, 0.95) * 1000:.0f} | "
-            f"{statistics.median(complete_times) * 1000:.0f} | "
-            f"{percentile(complete_times, 0.95) * 1000:.0f} |"
-        )
-    every_first = [t for f, _ in timings.values() for t in f]
-    every_complete = [t for _, c in timings.values() for t in c]
-    rows.append(
-        f"| **all turns** | {len(every_first)} | {statistics.median(every_first) * 1000:.0f} | "
-        f"{percentile(every_first, 0.95) * 1000:.0f} | "
-        f"{statistics.median(every_complete) * 1000:.0f} | "
-        f"{percentile(every_complete, 0.95) * 1000:.0f} |"
-    )
+    rows = [row(action, first, complete) for action, (first, complete) in sorted(timings.items())]
+    rows.append(row("**all turns**", [t for f, _ in timings.values() for t in f],
+                    [t for _, c in timings.values() for t in c]))  # fmt: skip
     text = (
         f"Machine: {machine()}. {dialogues} simulated shoppers (vague opener) on the demo phones "
         f"catalog, up to {TURNS} turns each, default chat model (packaged SmolLM2-135M, CPU), "
