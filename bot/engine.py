@@ -122,7 +122,7 @@ class Engine:
         """The catalog in memory for search and BM25; None when it is too large to hold."""
         if catalog not in self._indexes:
             small = self.manifest(catalog).count <= MAX_ITEMS
-            self._indexes[catalog] = CatalogIndex(self.store.rows(catalog)) if small else None
+            self._indexes[catalog] = CatalogIndex.read(self.store, catalog) if small else None
         return self._indexes[catalog]
 
     def warm(self, catalog: str) -> None:

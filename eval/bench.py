@@ -32,7 +32,7 @@ class Step:
 
 # The full run's samples are sized so that the whole command fits in about 30 minutes here.
 STEPS = [
-    Step("bench_ingest", ("--rows", "10000"), ("--quick",)),
+    Step("bench_ingest", ("--rows", "5000"), ("--quick",)),
     Step("bench_retrieval", (), ("--quick",)),
     Step("bench_turns", (), ("--quick",), needs_shared=False, store=True),
     Step("redial", ("--cases", "1000", "--ablation"), ("--quick",), store=True),

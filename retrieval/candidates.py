@@ -130,7 +130,8 @@ def retrieve(
     person's taste is drawn from (recent and explicit likes count more). With an `index` (the
     catalog in memory), search and filtering run there; without, in Chroma."""
     w = weights or Weights()
-    known, known_vectors = store.vectors(catalog, [*liked, *disliked])  # one round trip
+    read = _Reader(store, catalog, index)
+    known, known_vectors = read.items([*liked, *disliked])  # one round trip
     is_liked = np.array([i.id in liked for i in known], dtype=bool)
     taste = _taste(known_vectors[is_liked], np.array([liked[i.id] for i in known if i.id in liked]))
     taste = taste if w.liked else None
@@ -173,7 +174,7 @@ def retrieve(
     }
     first = sum(parts.values())
     top = np.argsort(-first, kind="stable")[: w.rerank]  # the attention rerank's share
-    items, vectors = store.vectors(catalog, [ids[n] for n in top])  # items for these only
+    items, vectors = read.items([ids[n] for n in top])  # items for these only
     if len(items) < len(top):  # deleted from the store since the index was built
         found = {i.id for i in items}
         top = np.array([n for n in top if ids[n] in found], dtype=np.int64)
@@ -181,7 +182,7 @@ def retrieve(
     parts["matched"] = w.matched * _matched(items, constraints.include)
     bias = np.sum([v for k, v in parts.items() if k != "dense"], axis=0)
     queries = _queries(need, w)
-    keys = _keys(store, catalog, items, vectors, fields=w.fields)
+    keys = _keys(read, items, vectors, fields=w.fields)
     ranked = rerank(queries, keys, bias, w.theta, w.temperature)
     out = []
     for r in ranked:
@@ -236,9 +237,28 @@ def _queries(need: NeedVectors, w: Weights) -> list[Query]:
     return queries
 
 
-def _keys(
-    store: ItemStore, catalog: str, items: list[Item], vectors: np.ndarray, fields: bool
-) -> Keys:
+@dataclass(frozen=True)
+class _Reader:
+    """Items and field keys from the in-memory index when the catalog is held, else the store."""
+
+    store: ItemStore
+    catalog: str
+    index: CatalogIndex | None
+
+    def items(self, ids: list[str]) -> tuple[list[Item], np.ndarray]:
+        if self.index is not None:
+            return self.index.items(ids)
+        return self.store.vectors(self.catalog, ids)
+
+    def fields(
+        self, ids: list[str], names: tuple[str, ...]
+    ) -> dict[tuple[str, str], tuple[np.ndarray, str]]:
+        if self.index is not None:
+            return self.index.fields(ids, names)
+        return self.store.fields(self.catalog, ids, names)
+
+
+def _keys(read: _Reader, items: list[Item], vectors: np.ndarray, fields: bool) -> Keys:
     """The item vector, and with `fields` the per-field vectors computed at ingest."""
     names = FIELDS if fields else FIELDS[:1]
     n, d = vectors.shape
@@ -246,7 +266,7 @@ def _keys(
     present = np.zeros((n, len(names)), dtype=bool)
     snippets = [[item.title] + [""] * (len(names) - 1) for item in items]
     keys[:, 0], present[:, 0] = vectors, True
-    stored = store.fields(catalog, [i.id for i in items], names[1:]) if fields else {}
+    stored = read.fields([i.id for i in items], names[1:]) if fields else {}
     for row, item in enumerate(items):
         for col, name in enumerate(names[1:], start=1):
             found = stored.get((item.id, name))

@@ -1,21 +1,26 @@
-"""A catalog held in the app's memory for fast filtered search: ids, vectors, the columns the
-hard constraints filter on, and the BM25 index. Built once per process from one pass over the
-store.
+"""A catalog held in the app's memory for fast filtered search and reranking: ids, vectors, the
+columns the hard constraints filter on, the BM25 index, the items' records and the reranker's
+per-field keys. Built once per process from one pass over the store.
 
 Why: the embedded Chroma evaluates a `where` filter over every row before its HNSW search, which
 takes 30 to 280 ms at 50k items (BENCHMARKS.md, retrieval section), while exact search over the
-admitted rows in numpy takes a few. Catalogs larger than MAX_ITEMS are not held: they are
-searched by Chroma with `where` filters, as before.
+admitted rows in numpy takes a few; and reading the reranked items and their field keys back from
+Chroma took another 40 ms per turn at 50k items. Catalogs larger than MAX_ITEMS are not held:
+they are searched and read by Chroma, as before.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from retrieval.lexical import LexicalIndex
+from retrieval.records import FIELD_NAMES, Item
 
-MAX_ITEMS = 200_000  # about 300 MB of vectors at 384 dimensions; above it, Chroma searches
+# At 384 dimensions, per item: 1.5 kB for the vector, 2.3 kB for the field keys (float16), and the
+# record; about 250 MB at 50k items (BENCHMARKS.md). Above MAX_ITEMS, Chroma searches.
+MAX_ITEMS = 100_000
 
 
 @dataclass(frozen=True)
@@ -27,12 +32,36 @@ class Row:
     vector: np.ndarray
     facets: dict[str, tuple[str, ...]]
     numbers: dict[str, float]  # price, rating and the item's other numbers
+    record: str  # the item as JSON (Item.to_json)
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One per-field key of an item: the reranker's key and the snippet it was computed from."""
+
+    item: str
+    field: str
+    vector: np.ndarray
+    text: str
+
+
+class Source(Protocol):
+    """Where an index is read from (retrieval.store.ItemStore)."""
+
+    def rows(self, name: str) -> Iterable[Row]: ...
+
+    def field_rows(self, name: str) -> Iterable[FieldRow]: ...
 
 
 class CatalogIndex:
-    def __init__(self, rows: Iterable[Row]) -> None:
+    @classmethod
+    def read(cls, source: Source, catalog: str) -> "CatalogIndex":
+        return cls(source.rows(catalog), source.field_rows(catalog))
+
+    def __init__(self, rows: Iterable[Row], fields: Iterable[FieldRow] = ()) -> None:
         rows = list(rows)
         self.ids = [r.id for r in rows]
+        self._records = [r.record for r in rows]
         self.position = {item_id: n for n, item_id in enumerate(self.ids)}
         dimension = len(rows[0].vector) if rows else 0
         self.vectors = np.array([r.vector for r in rows], np.float32).reshape(len(rows), dimension)
@@ -48,6 +77,14 @@ class CatalogIndex:
                     numbers[name] = np.full(len(rows), np.nan)
                 numbers[name][n] = number
         self._numbers = numbers
+        column = {name: n for n, name in enumerate(FIELD_NAMES)}
+        self._keys = np.zeros((len(rows), len(FIELD_NAMES), dimension), np.float16)
+        self._snippets: dict[tuple[int, int], str] = {}  # (row, field column) -> text
+        for f in fields:
+            if f.item in self.position and f.field in column:
+                at = (self.position[f.item], column[f.field])
+                self._keys[at] = f.vector
+                self._snippets[at] = f.text
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -85,6 +122,27 @@ class CatalogIndex:
         if len(rows) > k:
             rows = rows[np.argpartition(-scores[rows], k)[:k]]
         return [self.ids[n] for n in rows[np.argsort(-scores[rows], kind="stable")]]
+
+    def items(self, ids: Sequence[str]) -> tuple[list[Item], np.ndarray]:
+        """Items and their vectors, in the order of `ids` (unknown ids dropped), as
+        ItemStore.vectors reads them."""
+        rows = [self.position[i] for i in dict.fromkeys(ids) if i in self.position]
+        return [Item.from_json(self._records[n]) for n in rows], self.vectors[rows]
+
+    def fields(
+        self, ids: Sequence[str], names: Sequence[str]
+    ) -> dict[tuple[str, str], tuple[np.ndarray, str]]:
+        """(item id, field) -> (key, snippet) for the fields the items have, as
+        ItemStore.fields reads them (keys held as float16: cosines agree to about 1e-3)."""
+        out = {}
+        for item_id in ids:
+            row = self.position.get(item_id)
+            for name in names:
+                col = FIELD_NAMES.index(name)
+                if row is not None and (row, col) in self._snippets:
+                    vector = self._keys[row, col].astype(np.float32)
+                    out[(item_id, name)] = (vector, self._snippets[(row, col)])
+        return out
 
     def _having(self, facet: str, values: tuple[str, ...]) -> np.ndarray:
         having = np.zeros(len(self.ids), dtype=bool)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from bot.errors import ConciergeError, UnknownCatalogError
-from retrieval.index import Row
+from retrieval.index import FieldRow, Row
 from retrieval.interactions import Priors
 from retrieval.records import FIELD_NAMES, Item
 
@@ -184,7 +184,12 @@ class ItemStore:
             facets = {k.removeprefix(FACET): tuple(v) for k, v in m.items() if k.startswith(FACET)}
             numbers = {k.removeprefix(NUMBER): float(v) for k, v in m.items()
                        if k in ("price", "rating") or k.startswith(NUMBER)}  # fmt: skip
-            yield Row(i, d or "", np.asarray(e, dtype=np.float32), facets, numbers)
+            yield Row(i, d or "", np.asarray(e, dtype=np.float32), facets, numbers, m["item"])
+
+    def field_rows(self, name: str) -> Iterator[FieldRow]:
+        """Every item's per-field keys, read a page at a time."""
+        for _, d, m, e in _pages(self._fields(name), "documents", "metadatas", "embeddings"):
+            yield FieldRow(m["item"], m["field"], np.asarray(e, dtype=np.float32), d or "")
 
     def count(self, name: str) -> int:
         return int(self._items(name).count())

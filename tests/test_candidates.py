@@ -54,7 +54,7 @@ def test_chroma_filters_the_index_and_the_python_check_agree_and_never_leak(phon
     items, _ = phones.vectors("phones", [p["id"] for p in PHONES])
     admitted = {i.id for i in items if constraints.admits(i)}
     assert found == admitted
-    index = CatalogIndex(phones.rows("phones"))
+    index = CatalogIndex.read(phones, "phones")
     c = constraints
     passes = index.mask(c.ranges, c.include, c.exclude, c.banned)
     assert set(index.nearest(vector, 100, passes)) == admitted
@@ -85,12 +85,34 @@ def test_the_in_memory_index_and_chroma_search_rank_alike(phones):
     need = NeedVectors("samsung smartphone", embed(["samsung smartphone"])[0])
     c = Constraints(ranges={"price": (None, 500)}, exclude={"brand": ("Apple",)})
     w = Weights(lexical=0)
-    index = CatalogIndex(phones.rows("phones"))
+    index = CatalogIndex.read(phones, "phones")
     by_chroma = retrieve(phones, "phones", need, c, Priors(), {"p6": 1.0}, ["p2"], None, w)
     by_index = retrieve(phones, "phones", need, c, Priors(), {"p6": 1.0}, ["p2"], index, w)
     assert [x.item.id for x in by_index] == [x.item.id for x in by_chroma]
-    assert [x.score for x in by_index] == pytest.approx([x.score for x in by_chroma], abs=1e-5)
+    # the index holds field keys as float16
+    assert [x.score for x in by_index] == pytest.approx([x.score for x in by_chroma], abs=1e-3)
+
+    def evidence(found):
+        return [[(e.part, e.field, e.snippet) for e in x.evidence] for x in found]
+
+    assert evidence(by_index) == evidence(by_chroma) and any(evidence(by_index))
     assert by_index and all(c.admits(x.item) for x in by_index)
+
+
+def test_the_index_reads_items_and_field_keys_as_the_store_does(phones):
+    index = CatalogIndex.read(phones, "phones")
+    ids = ["p3", "nope", "p1"]
+    items, vectors = index.items(ids)
+    stored_items, stored_vectors = phones.vectors("phones", ids)
+    assert items == stored_items and [i.id for i in items] == ["p3", "p1"]
+    assert np.array_equal(vectors, stored_vectors)
+    names = ("title", "description")
+    held, stored = index.fields(ids, names), phones.fields("phones", ids, names)
+    assert held.keys() == stored.keys() and ("p1", "title") in held
+    for key, (vector, text) in held.items():
+        assert text == stored[key][1]
+        assert vector.dtype == np.float32
+        assert np.abs(vector - stored[key][0]).max() < 1e-3
 
 
 def test_items_with_more_of_the_named_values_rank_first(tmp_path):
