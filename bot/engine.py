@@ -1,5 +1,6 @@
 """One turn: read the message -> update the need -> retrieve -> reply (streamed)."""
 
+import copy
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -8,6 +9,8 @@ from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 
+from bot.explain import Explainer, Explanation
+from bot.item_questions import answer, item_question
 from bot.policy import choose_question
 from bot.state import DialogueState, Message, Need
 from bot.understand import Understanding, understand
@@ -34,7 +37,8 @@ class Recommendation:
     image_url: str | None
     url: str | None
     weight: float
-    explanation: str = ""
+    explanation: str = ""  # verified against the item and the need (bot/verify.py)
+    explanation_sources: list[dict[str, Any]] = field(default_factory=list)  # {text, source}
     evidence: list[dict[str, Any]] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
     closest: bool = False  # nothing passed θ: this is one of the closest items, not a match
@@ -46,7 +50,9 @@ class Recommendation:
         attributes |= item.numbers | item.attributes
         if item.rating is not None:
             attributes["rating"] = item.rating
-        evidence = [asdict(e) for e in candidate.evidence]
+        # the contract's {facet, field, text, weight}, and the reranker's own names for them
+        evidence = [asdict(e) | {"facet": e.part, "text": e.snippet, "weight": e.attention}
+                    for e in candidate.evidence]  # fmt: skip
         return cls(item.id, item.title, item.price, item.image_url, item.url,
                    round(candidate.weight, 4), evidence=evidence, attributes=attributes,
                    closest=not candidate.passed)  # fmt: skip
@@ -66,6 +72,9 @@ class Turn:
     blocker: str = ""  # the constraint that left no items, when none are left
     would_ask: str | None = None  # with ask=False: the facet the policy would have asked about
     ranking: list[str] = field(default_factory=list)  # every candidate's id, best first
+    picks: list[Scored] = field(default_factory=list)  # the items shown, as retrieved
+    answer: str = ""  # the reply to a question about items shown
+    explanations: list[Explanation] = field(default_factory=list)  # with drafts, for benchmarks
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +98,8 @@ class Engine:
         max_message_chars: int = 2000,
         max_questions: int = 2,
         weights: Weights | None = None,
+        drafts: int = 0,
+        draft_tokens: int = 48,
     ) -> None:
         self.embedder = embedder
         self.store = store
@@ -98,6 +109,10 @@ class Engine:
         self.max_message_chars = max_message_chars
         self.max_questions = max_questions
         self.weights = weights or Weights()
+        # The LLM drafts explanations for the top `drafts` items (templates explain the rest)
+        self.drafts = drafts
+        self.draft_tokens = draft_tokens
+        self._explainers: dict[str, Explainer] = {}
         self._manifests: dict[str, Manifest] = {}
         self._vocabularies: dict[str, Vocabulary] = {}
         self._priors: dict[str, Priors] = {}
@@ -126,8 +141,23 @@ class Engine:
         return self._indexes[catalog]
 
     def warm(self, catalog: str) -> None:
-        """Read what a catalog's first turn would (vocabulary, priors, index) ahead of it."""
+        """Read what a catalog's first turn would (vocabulary, priors, index, explainer) ahead
+        of it."""
         self.vocabulary(catalog), self.priors(catalog), self.index(catalog)
+        self.explainer(catalog)
+
+    def drafting(self, drafts: int, draft_tokens: int) -> "Engine":
+        """This engine, sharing what it has read, with LLM drafts for the top `drafts` items."""
+        other = copy.copy(self)
+        other.drafts, other.draft_tokens, other._explainers = drafts, draft_tokens, {}
+        return other
+
+    def explainer(self, catalog: str) -> Explainer:
+        if catalog not in self._explainers:
+            names = [v for values in self.manifest(catalog).facets.values() for v in values]
+            self._explainers[catalog] = Explainer(self.prompts, self.chat, names, self.drafts,
+                                                  self.draft_tokens)  # fmt: skip
+        return self._explainers[catalog]
 
     def priors(self, catalog: str) -> Priors:
         if catalog not in self._priors:
@@ -143,9 +173,13 @@ class Engine:
         self, state: DialogueState, message: str, k: int | None = None, ask: bool = True
     ) -> Turn:
         """Understand, retrieve, decide; no text generation (`concierge rank` uses ask=False)."""
-        text, notes, understood = self.observe(state, message)
         manifest = self.manifest(state.catalog)
         need = state.need
+        if ask:
+            asked = self._item_question(state, message)
+            if asked is not None:
+                return asked
+        text, notes, understood = self.observe(state, message)
         if understood is None:
             return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="empty")
         if understood.reset and not understood.content:
@@ -174,7 +208,21 @@ class Engine:
         need.last_shown = [i.id for i in items]
         need.shown += [i.id for i in items if i.id not in need.shown]
         return Turn(state, text, "recommend", items, manifest.currency, notes,
-                    would_ask=choice.facet if choice else None, ranking=ranking)  # fmt: skip
+                    would_ask=choice.facet if choice else None, ranking=ranking,
+                    picks=top)  # fmt: skip
+
+    def _item_question(self, state: DialogueState, message: str) -> Turn | None:
+        """A question about the items just shown, answered from their attributes; the need is
+        left as it was."""
+        text, notes = self._clean(message)
+        question = item_question(text, state.need, self.vocabulary(state.catalog).titles)
+        if question is None:
+            return None
+        state.messages.append(Message(role="user", content=text))
+        currency = self.manifest(state.catalog).currency
+        items = self.store.get(state.catalog, question.items)
+        reply = answer(question, items, lambda p: format_price(p, currency), text)
+        return Turn(state, text, "answer", [], currency, notes, reply_key="item", answer=reply)
 
     def observe(
         self, state: DialogueState, message: str
@@ -263,17 +311,37 @@ class Engine:
             if turn.items and turn.items[0].closest:
                 lead = self.prompts.render("closest_note")  # not the LLM: nothing matched
                 yield head + lead
+            elif self.chat is not None and self.drafts:  # the LLM's time goes to explanations
+                lead = self.prompts.render("fallback_lead_in")
             else:
                 for lead in self._lead_in(turn.message):
                     yield head + lead
-            listing = "\n".join(
-                f"{n}. {i.title}"
-                + (f" ({format_price(i.price, turn.currency)})" if i.price else "")
-                for n, i in enumerate(turn.items, start=1)
-            )
-            turn.reply = f"{head}{lead}\n\n{listing}"
+            turn.reply = f"{head}{lead}\n\n{self._listing(turn)}"
             yield turn.reply
+            if turn.picks:
+                self._explain(turn)
+                turn.reply = f"{head}{lead}\n\n{self._listing(turn)}"
+                yield turn.reply
         turn.state.messages.append(Message(role="assistant", content=turn.reply))
+
+    def _listing(self, turn: Turn) -> str:
+        lines = []
+        for n, i in enumerate(turn.items, start=1):
+            price = f" ({format_price(i.price, turn.currency)})" if i.price is not None else ""
+            lines.append(f"{n}. {i.title}{price}")
+            if i.explanation:
+                lines.append(f"   {i.explanation}")
+        return "\n".join(lines)
+
+    def _explain(self, turn: Turn) -> None:
+        """Verified explanations for the shown items (bot/explain.py)."""
+        need = turn.state.need
+        explainer = self.explainer(turn.state.catalog)
+        found = explainer.explain(turn.picks, need, lambda p: format_price(p, turn.currency))
+        turn.explanations = found
+        for item, explanation in zip(turn.items, found, strict=True):
+            item.explanation = explanation.text
+            item.explanation_sources = explanation.sources()
 
     def respond(self, state: DialogueState, message: str, k: int | None = None) -> Turn:
         turn = self.turn(state, message, k)
@@ -282,6 +350,8 @@ class Engine:
         return turn
 
     def _fixed_reply(self, turn: Turn) -> str:
+        if turn.answer:
+            return turn.answer
         if turn.question is not None:
             options = turn.question["options"]
             return self.prompts.render("question_reply", text=turn.question["text"],

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, repr=False)
     llm_max_new_tokens: int = 48
     llm_temperature: float = 0.0  # greedy by default: reproducible and no worse at this size
+    # How many of the top items get an LLM-drafted explanation (one batched call; the others,
+    # and every sentence that fails the verifier, get template sentences), and its length.
+    # Unset: none with the packaged model, which decodes about 12 tokens/s here, so that even
+    # one draft puts a recommend turn over 2.5 s (BENCHMARKS.md, explanations); 3 otherwise.
+    explain_drafts: int | None = Field(default=None, ge=0, le=10)
+    explain_max_tokens: int = Field(default=48, ge=8, le=256)
 
     api_key: str | None = Field(default=None, repr=False)  # protects admin endpoints
 
@@ -51,6 +57,13 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def resolved_explain_drafts(self) -> int:
+        if self.explain_drafts is not None:
+            return self.explain_drafts
+        packaged = self.resolved_llm_provider == "local" and not self.llm_model
+        return 0 if packaged else 3
 
     @property
     def resolved_llm_provider(self) -> str:

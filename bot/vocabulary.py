@@ -82,6 +82,8 @@ class Vocabulary:
         self._fuzzy_keys = {normalize(v): (f, v) for f, v in small if len(normalize(v)) >= 4}
         self._embed_values = [(f, v) for f, v in small if normalize(v) and f not in NAME_FACETS]
         self._value_vectors: np.ndarray | None = None
+        # Words the catalog itself uses are not typos: "phone" must not become "iPhone".
+        self._known = {singular(w) for t in self.titles.values() for w in normalize(t).split()}
 
     def values(self, facet: str) -> list[str]:
         return list(self.facets.get(facet, {}))
@@ -116,7 +118,7 @@ class Vocabulary:
         keys = [k for k, (f, _) in self._fuzzy_keys.items() if only in (None, f)]
         hits = []
         for i in free:
-            if len(tokens[i]) < FUZZY_MIN_LENGTH or not keys:
+            if len(tokens[i]) < FUZZY_MIN_LENGTH or not keys or singular(tokens[i]) in self._known:
                 continue
             best = process.extractOne(tokens[i], keys, scorer=fuzz.ratio)
             if best and best[1] >= FUZZY_THRESHOLD:

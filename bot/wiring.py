@@ -33,7 +33,8 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
     weights = Weights(theta=settings.theta, temperature=settings.temperature)
     # The engine embeds only short query texts, which repeat turn after turn: cache them.
     return Engine(CachedEmbedder(embedder), store, load_prompts(), model, settings.k,
-                  settings.max_message_chars, settings.max_questions, weights)  # fmt: skip
+                  settings.max_message_chars, settings.max_questions, weights,
+                  settings.resolved_explain_drafts, settings.explain_max_tokens)  # fmt: skip
 
 
 def build_embedder() -> Embedder:

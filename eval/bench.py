@@ -40,6 +40,7 @@ STEPS = [
     Step("simulate", ("--cases", "600", "--targets", "100"), ("--quick",), False, True),
     Step("products", ("--targets", "300"), ("--targets", "30"), needs_shared=False, store=True),
     Step("enrichment", (), ()),
+    Step("explanations", (), ("--quick",), needs_shared=False, store=True),  # movies need ../shared
 ]
 
 

@@ -89,6 +89,13 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def held_mb(self) -> float:
+        """What the index holds in arrays and text, in MB (Python object overheads aside)."""
+        arrays = self.vectors.nbytes + self._keys.nbytes
+        arrays += sum(column.nbytes for column in self._numbers.values())
+        text = sum(len(r) for r in self._records) + sum(len(t) for t in self._snippets.values())
+        return (arrays + text) / 1e6
+
     def mask(
         self,
         ranges: dict[str, tuple[float | None, float | None]],

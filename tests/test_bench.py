@@ -14,7 +14,7 @@ from tests.conftest import ROOT, needs_shared
 
 pytestmark = [pytest.mark.real, needs_shared]
 SECTIONS = ["bench_ingest", "bench_retrieval", "bench_turns", "redial", "simulate_redial",
-            "simulate_products", "products", "enrichment", "bench"]  # fmt: skip
+            "simulate_products", "products", "enrichment", "explanations", "bench"]  # fmt: skip
 
 
 def cell(text: str, row: str, column: int) -> float:
@@ -40,3 +40,6 @@ def test_quick_bench_regenerates_every_section(tmp_path, model_cache):
     # the simulator: most shoppers who say what they want find it within 5 turns
     assert cell(text, "phones | standard | + attention rerank", 4) > 0.5
     assert re.search(r"^\| 5 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", text, re.M)  # per turn
+    # explanations: every shown one verified, every planted fact caught
+    assert re.search(r"^\| shown explanations verified again from scratch \| (\d+)/\1 ", text, re.M)
+    assert re.search(r"^\| planted facts caught \| (\d+)/\1 \|", text, re.M)

@@ -328,3 +328,43 @@ def test_items_carry_their_weight_and_evidence(phones):
     parts = {e["part"] for e in top.evidence}
     assert "need" in parts and "brand: Samsung" in parts
     assert all(e["snippet"] for e in top.evidence)
+
+
+# --- questions about the items shown --------------------------------------------------------
+
+
+def test_questions_about_shown_items_are_answered_from_their_attributes(phones):
+    first = phones("a Motorola phone, any colour")
+    assert first.action == "recommend" and set(ids(first)) == {"p7", "p8"}
+    need = phones.need.model_dump()
+    price = phones("how much is the Moto E5?")
+    assert (
+        price.action == "answer"
+        and price.reply == "Motorola Moto E5 prepaid phone is listed at 99."
+    )
+    colour = phones(
+        f"what's the colour of the {'first' if ids(first)[0] == 'p7' else 'second'} one?"
+    )
+    assert (
+        colour.reply
+        == "The colour of Motorola Moto G6 smartphone is Black (catalog field 'colour')."
+    )
+    jack = phones("does the second one have a headphone jack?")
+    title = (
+        "Motorola Moto E5 prepaid phone" if ids(first)[1] == "p8" else "Motorola Moto G6 smartphone"
+    )
+    assert jack.reply == f"The listing for {title} doesn't mention headphone jack."
+    assert phones.need.model_dump() == need  # questions leave the need as it was
+
+
+def test_a_question_about_a_number_quotes_the_field_it_is_in(furniture):
+    furniture("a wardrobe, white, any designer")
+    answer = furniture("how wide is the PAX?")
+    assert answer.action == "answer"
+    assert answer.reply == 'The description of PAX wardrobe says: "Wardrobe, white, 100x60x201 cm"'
+
+
+def test_a_question_that_asks_for_other_items_is_a_request(phones):
+    phones("a Samsung phone, any colour")
+    turn = phones("do you have a cheaper one?")
+    assert turn.action == "recommend" and phones.need.ranges["price"].max is not None

@@ -124,3 +124,43 @@ def test_an_exact_product_title_ranks_that_product_first(tmp_path, minilm):
             assert turn.items[0].id == item.id, bare
             bare_checked += 1
     assert bare_checked >= 5
+
+
+def test_smollm2_explains_the_top_items_in_one_batch_and_only_verified_text_is_shown(
+    tmp_path, minilm, model_cache
+):
+    """The real pipeline: real MiniLM, embedded Chroma, SmolLM2 drafting three explanations in
+    one padded call, the verifier deciding what is shown."""
+    import json
+
+    from bot.engine import Engine
+    from bot.settings import PROJECT_ROOT
+    from bot.state import DialogueState
+    from bot.verify import verify
+    from prompts.loader import load_prompts
+    from retrieval.ingest import ingest
+    from retrieval.store import ItemStore, make_client
+
+    rows = json.loads((PROJECT_ROOT / "data/bestbuy_phones.json").read_text())[:200]
+    path = tmp_path / "phones.json"
+    path.write_text(json.dumps(rows))
+    store = ItemStore(make_client(tmp_path))
+    ingest(path, "phones", store, minilm, PROJECT_ROOT / "data/mappings/bestbuy_phones.yaml",
+           progress=False)  # fmt: skip
+    chat = build_chat_model(Settings(model_cache_dir=model_cache))
+    prompts = [[("user", "Name a colour.")], [("user", "What is the capital of France? One word.")]]
+    alone = [str(chat.invoke(p).content) for p in prompts]
+    together = [str(m.content) for m in chat.batch(prompts)]
+    assert "Paris" in together[1] and all(together)
+    assert together[1] == alone[1]  # left padding does not change a greedy answer
+    engine = Engine(minilm, store, load_prompts(), chat, k=3, drafts=3)
+    state = DialogueState(catalog="phones")
+    turn = engine.turn(state, "a case for a samsung galaxy under $40", ask=False)
+    replies = list(engine.stream_reply(turn))
+    assert turn.action == "recommend" and len(replies) >= 2  # the list first, then explanations
+    explainer = engine.explainer("phones")
+    for pick, item, explanation in zip(turn.picks, turn.items, turn.explanations, strict=True):
+        assert item.explanation and item.explanation in turn.reply
+        grounds = explainer.grounds(pick, state.need, lambda p: f"${p:,.2f}".removesuffix(".00"))
+        assert all(c.ok for c in verify(item.explanation, grounds)), item.explanation
+        assert explanation.draft  # the LLM did write a draft, verified or not

@@ -29,6 +29,13 @@ def test_exact_fuzzy_and_multiword_matches(vocabulary):
     ]
 
 
+def test_a_word_of_the_catalogs_own_titles_is_not_a_typo_of_a_value():
+    """ "phone" is one edit from the category "iPhone", but the titles use it: no fuzzy match."""
+    vocabulary = Vocabulary({"category": {"iPhone": 2}}, TITLES)
+    assert vocabulary.match(["phone"]) == []
+    assert [h.value for h in vocabulary.match(["iphon"])] == ["iPhone"]  # a real typo still is
+
+
 def test_embedding_matches_only_above_the_threshold():
     class Table:  # "scary" sits next to "horror"; nothing else is near anything
         def embed(self, texts):

@@ -1,0 +1,40 @@
+"""Catalog text is data: before it reaches a prompt, a quoted explanation or an answer, markup is
+removed and sentences that address the assistant ("ignore previous instructions...") are dropped,
+so a listing can neither inject markup nor steer the LLM, and cannot vouch for a claim."""
+
+import html
+import re
+
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_CODE = re.compile(r"<(script|style)\b.{0,20000}?</\1\s*>", re.I | re.S)  # dropped with content
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Words a product listing has no reason to say to an assistant.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules?|above|"
+    r"previous|everything)\b|\bsystem\s+prompt\b|\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|"
+    r"assistant|chatbot|language model)\b|\b(?:assistant|system)\s*:|\bas an ai\b|"
+    r"\b(?:praise|recommend|rank)\s+this\s+(?:item|product)\b|\bjailbreak\b|\bprompt\s+injection\b",
+    re.I | re.S,
+)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def clean_text(text: str) -> str:
+    """The text with tags removed, entities decoded, whitespace collapsed, and instruction-like
+    sentences dropped."""
+    plain = html.unescape(_TAG.sub(" ", _CODE.sub(" ", text or "")))
+    plain = plain.replace("<", " ").replace(">", " ")  # stray brackets: never markup
+    kept = [s for s in sentences(plain) if not _INSTRUCTION.search(s)]
+    return " ".join(" ".join(kept).split())
+
+
+def is_instruction(text: str) -> bool:
+    return bool(_INSTRUCTION.search(text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word, with "..." when cut."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "..."

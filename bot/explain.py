@@ -1,0 +1,205 @@
+"""Grounded explanations: one or two sentences per recommended item, tying what the person asked
+for to what the item has.
+
+The LLM drafts them for the top items in one batched call, from a prompt holding only the need
+and that item's cleaned attributes (prompts/explain.yaml). Every sentence of a draft then goes
+through the verifier (bot/verify.py); a sentence that fails is replaced by a template sentence
+built from the reranker's evidence, which is verified too. What is shown is always verified.
+"""
+
+import json
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from bot.catalog_text import clean_text, sentences, shorten
+from bot.state import Need
+from bot.verify import Grounds, Names, Segment, verify
+from bot.vocabulary import normalize
+from prompts.loader import Prompts
+from retrieval.candidates import Scored
+
+MAX_SENTENCES = 2
+MAX_QUOTE = 110  # characters of a field quoted in a template sentence
+MAX_WANT = 60  # characters of the person's words repeated in one
+MAX_PROMPT_DESCRIPTION = 240  # characters of the description the LLM sees
+# How a request opens, dropped when the person's words are repeated: "I need a lamp" -> "a lamp".
+_REQUEST = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)\W+)?(?:i(?:'m| am) (?:looking|searching) for|i need|i want|"
+    r"i'?d like|can you (?:help me )?find(?: me)?|show me|find me|looking for|do you have|"
+    r"please)\s+",
+    re.I,
+)
+FIELD_LABELS = {"title": "title", "facets": "details", "description": "description"}
+
+
+@dataclass
+class Explanation:
+    text: str
+    segments: list[Segment]  # the shown text, cut by source field
+    draft: str = ""  # what the LLM wrote (not shown unless verified)
+    drafted: int = 0  # whole sentences in the draft (one cut off by the token limit is dropped)
+    accepted: int = 0  # sentences of the draft that passed
+    rejected: list[str] = field(default_factory=list)  # why the others failed
+    generation_s: float = 0.0  # the batched LLM call that drafted this turn's explanations
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [{"text": s.text, "source": s.source} for s in self.segments]
+
+
+class Explainer:
+    def __init__(
+        self,
+        prompts: Prompts,
+        chat: BaseChatModel | None,
+        names: Iterable[str],
+        draft_top: int = 0,
+        max_new_tokens: int = 48,
+    ) -> None:
+        self.prompts = prompts
+        self.chat = chat
+        self.names = Names(names)
+        self.draft_top = draft_top
+        self.max_new_tokens = max_new_tokens
+
+    def explain(self, picks: Sequence[Scored], need: Need, price_text: Any) -> list[Explanation]:
+        """One verified explanation per pick. `price_text(price)` formats a price."""
+        started = time.perf_counter()
+        drafts = self.drafts(picks[: self.draft_top], need, price_text)
+        generation = time.perf_counter() - started
+        drafts += [""] * (len(picks) - len(drafts))
+        found = [self.settle(p, need, price_text, d) for p, d in zip(picks, drafts, strict=True)]
+        for explanation in found:
+            explanation.generation_s = generation
+        return found
+
+    def drafts(self, picks: Sequence[Scored], need: Need, price_text: Any) -> list[str]:
+        """The LLM's drafts, in one batched call; empty without an LLM or on its failure."""
+        if self.chat is None or not picks:
+            return []
+        try:
+            replies = self.chat.batch(self.prompts_for(picks, need, price_text),  # type: ignore[arg-type]
+                                      max_new_tokens=self.max_new_tokens)  # fmt: skip
+        except Exception:  # a failing LLM must not lose the turn: the templates remain
+            return []
+        return [str(r.content) for r in replies]
+
+    def prompts_for(
+        self, picks: Sequence[Scored], need: Need, price_text: Any
+    ) -> list[list[tuple[str, str]]]:
+        asked = need_summary(need, price_text)
+        return [self.prompts.chat("explain", need=asked, item=item_data(p, price_text))
+                for p in picks]  # fmt: skip
+
+    def settle(self, pick: Scored, need: Need, price_text: Any, draft: str = "") -> Explanation:
+        """The draft's verified sentences, topped up with verified template sentences."""
+        grounds = self.grounds(pick, need, price_text)
+        checks = verify(whole_sentences(draft), grounds)
+        kept = [c for c in checks if c.ok and c.about_item][:MAX_SENTENCES]
+        why = [
+            p for c in checks for p in (c.problems or ([] if c.about_item else ["no item fact"]))
+        ]
+        out = Explanation("", [], draft, len(checks), len(kept), why)
+        if len(kept) < MAX_SENTENCES:
+            said = {normalize(c.sentence) for c in kept}
+            for sentence in templates(pick, need, price_text):
+                check = grounds.check(sentence)
+                fresh = normalize(sentence) not in said
+                if check.ok and check.about_item and fresh and len(kept) < MAX_SENTENCES:
+                    kept.append(check)
+        if not kept:  # the item's own facts: always grounded
+            kept.append(grounds.check(fallback(pick, price_text)))
+        for n, check in enumerate(kept):
+            if n:
+                out.segments.append(Segment(" ", None))
+            out.segments += check.segments
+        out.text = " ".join(c.sentence for c in kept)
+        return out
+
+    def grounds(self, pick: Scored, need: Need, price_text: Any) -> Grounds:
+        said = [*need.wants, *need.avoid, *(v for vs in need.include.values() for v in vs)]
+        bounds = [b for r in [need.ranges.get("price")] if r for b in (r.min, r.max) if b]
+        price = price_text(pick.item.price) if pick.item.price is not None else ""
+        return Grounds.of(pick.item, said, bounds, self.names, price)
+
+
+def whole_sentences(text: str) -> str:
+    """The draft without a sentence cut off by the token limit."""
+    text = " ".join(text.split())
+    if text.endswith((".", "!", "?")):
+        return text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    return text[: end + 1] if end >= 0 else ""
+
+
+def templates(pick: Scored, need: Need, price_text: Any) -> list[str]:
+    """Sentences built from the evidence and the need, best first (verified by the caller)."""
+    item = pick.item
+    out = []
+    for e in sorted(pick.evidence, key=lambda e: -e.similarity):
+        if e.part.startswith("want: ") and e.field in FIELD_LABELS and e.snippet:
+            want = shorten(_REQUEST.sub("", e.part.removeprefix("want: ")), MAX_WANT)
+            quote = shorten(best_clause(clean_text(e.snippet), want), MAX_QUOTE)
+            if quote:
+                out.append(f'You wanted {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
+    for facet, values in need.include.items():
+        have = [v for v in values if v in item.facets.get(facet, ())]
+        if have:
+            out.append(f"Its {facet.replace('_', ' ')} is {', '.join(have)}, as you asked.")
+    price = need.ranges.get("price")
+    if price and item.price is not None and not price.is_open():
+        at = price_text(item.price)
+        if price.min and price.max:
+            bound = f"within your {price_text(price.min)} to {price_text(price.max)} budget"
+        elif price.max:
+            bound = f"under your {price_text(price.max)} budget"
+        else:
+            bound = f"above your {price_text(price.min)} minimum"
+        out.append(f"At {at} it is {bound}.")
+    return out
+
+
+def fallback(pick: Scored, price_text: Any) -> str:
+    item = pick.item
+    title = clean_text(item.title) or "This item"
+    return f"{title}, at {price_text(item.price)}." if item.price is not None else f"{title}."
+
+
+def best_clause(text: str, want: str) -> str:
+    """The sentence or clause of `text` that shares the most words with `want`."""
+    wanted = set(normalize(want).split())
+    pieces = [p.strip() for s in sentences(text) for p in re.split(r"[;,]\s+", s) if p.strip()]
+    if not pieces:
+        return ""
+    best = max(pieces, key=lambda p: len(wanted & set(normalize(p).split())))
+    return best.rstrip(".").replace('"', "'")
+
+
+def need_summary(need: Need, price_text: Any) -> str:
+    """What the person asked for, in a few words, for the prompt."""
+    parts = list(need.wants[-3:])
+    parts += [f"{facet}: {', '.join(v)}" for facet, v in need.include.items() if v]
+    parts += [f"not {a}" for a in need.avoid[-2:]]
+    price = need.ranges.get("price")
+    if price and price.max:
+        parts.append(f"under {price_text(price.max)}")
+    return "; ".join(parts)[:300]
+
+
+def item_data(pick: Scored, price_text: Any) -> str:
+    """The item's attributes as a JSON object: quoted data, cleaned, never instructions."""
+    item = pick.item
+    data: dict[str, Any] = {"title": clean_text(item.title)}
+    if item.price is not None:
+        data["price"] = price_text(item.price)
+    data |= {facet: ", ".join(v) for facet, v in item.facets.items() if v}
+    if item.rating is not None:
+        data["rating"] = item.rating
+    description = clean_text(item.description)
+    if description:
+        data["description"] = description[:MAX_PROMPT_DESCRIPTION]
+    return json.dumps(data, ensure_ascii=False)

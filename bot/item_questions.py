@@ -1,0 +1,176 @@
+"""Questions about the items just shown: "does the second one have a headphone jack?", "how much
+is the Moto?", "what's the screen size?". Answered from the item's attributes, quoting the field;
+when the listing does not say, the answer says so instead of guessing."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.catalog_text import clean_text, sentences, shorten
+from bot.state import Need
+from bot.vocabulary import STOPWORDS, normalize, singular
+from retrieval.quantities import LABELS, find_quantities
+from retrieval.records import Item
+
+MAX_QUOTE = 200  # characters of a field quoted in an answer
+_QUESTION = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|hmm|also)\W+)?(?:does|do|is|are|has|have|can|will|what|what'?s|"
+    r"which|how|who|tell me)\b",
+    re.I,
+)
+# A request for other items, not a question about these: "do you have...", "can you show...".
+_REQUEST = re.compile(
+    r"\b(?:do|does|can|could|would|have|did)\s+you\b|\byou\s+(?:have|got|sell|carry)\b|"
+    r"\bshow me\b|\bany (?:other|more)\b|\bsomething\b|\banything\b|\b(?:how|what) about\b|"
+    r"\b(?:is|are) there\b",
+    re.I,
+)
+_ORDINAL = re.compile(
+    r"\b(?:the\s+)?(first|second|third|fourth|fifth|last)(?:\s+(?:one|item|option|phone|pick))?\b|"
+    r"#\s*(\d)\b|\b(?:number|no\.|item|option)\s*(\d)\b",
+    re.I,
+)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+_THE = re.compile(r"\bthe\s+([\w-]+(?:\s+[\w-]+)?)", re.I)
+_ONE = re.compile(r"\b(?:it|its|this one|that one|this|that)\b", re.I)
+_ALL = re.compile(r"\b(?:they|them|these|those|their|each|all of them|both)\b", re.I)
+_PRICE = re.compile(r"\bhow much\b|\bprice\b|\bcosts?\b|\bexpensive\b|\bcheap(?:er|est)?\b", re.I)
+_RATING = re.compile(r"\brat(?:ing|ed)\b|\bstars?\b|\breviews?\b", re.I)
+# words that ask for one of the numbers mined at ingest
+NUMBER_WORDS = {
+    "screen": "size_in", "display": "size_in", "inch": "size_in", "inches": "size_in",
+    "storage": "storage_gb", "gb": "storage_gb", "ram": "ram_gb", "memory": "ram_gb",
+    "camera": "camera_mp", "megapixel": "camera_mp", "mp": "camera_mp",
+    "battery": "battery_mah", "mah": "battery_mah",
+    "weight": "weight_g", "heavy": "weight_g", "weigh": "weight_g",
+    "wide": "width_cm", "width": "width_cm", "tall": "height_cm", "height": "height_cm",
+    "high": "height_cm", "deep": "depth_cm", "depth": "depth_cm", "long": "length_cm",
+    "length": "length_cm", "dose": "dose_mg", "mg": "dose_mg", "volume": "volume_ml",
+    "power": "power_w", "watt": "power_w",
+}  # fmt: skip
+FACET_WORDS = {"color": "colour", "directed": "director", "directs": "director",
+               "stars": "star", "starring": "star", "actor": "star", "actors": "star",
+               "made": "material", "kind": "category", "type": "category"}  # fmt: skip
+_ASKING = frozenset(
+    "does do is are has have can will what whats which how who tell me about it its this that "
+    "they them these those their one ones the a an of on in there any much big many long with "
+    "come comes get support supports work works include includes"
+    .split()
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ItemQuestion:
+    items: list[str]  # the ids asked about
+    topic: str  # what is asked, without the question words and the reference
+
+
+def item_question(text: str, need: Need, titles: dict[str, str]) -> ItemQuestion | None:
+    """The message as a question about items just shown, or None."""
+    shown = need.last_shown
+    if not shown or not (text.rstrip().endswith("?") or _QUESTION.match(text)):
+        return None
+    if _REQUEST.search(text) or not _QUESTION.match(text):
+        return None
+    picked, rest = _referenced(text, shown, titles)
+    topic = " ".join(w for w in normalize(rest).split() if w not in _ASKING)
+    if not topic and not _PRICE.search(text):
+        return None
+    if not picked:
+        picked = shown[:1] if _ONE.search(rest) and not _ALL.search(rest) else list(shown)
+    return ItemQuestion(picked, topic or "price")
+
+
+def answer(question: ItemQuestion, items: Sequence[Item], price_text, text: str) -> str:
+    """One line per item, each quoting where it found the answer (or saying it found none)."""
+    lines = [_answer_one(item, question.topic, price_text, text) for item in items]
+    return "\n".join(lines) if lines else "I can't find that item any more."
+
+
+def _answer_one(item: Item, topic: str, price_text, text: str) -> str:
+    title = clean_text(item.title)
+    words = [singular(w) for w in topic.split()]
+    if _PRICE.search(text) or topic == "price":
+        if item.price is None:
+            return f"The listing for {title} doesn't give a price."
+        return f"{title} is listed at {price_text(item.price)}."
+    if _RATING.search(text):
+        if item.rating is None:
+            return f"The listing for {title} doesn't give a rating."
+        return f"{title} is rated {item.rating:g}."
+    for word in words:
+        facet = FACET_WORDS.get(word, word)
+        if item.facets.get(facet):
+            values = ", ".join(item.facets[facet])
+            return f"The {facet} of {title} is {values} (catalog field '{facet}')."
+    number = next((NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS), None)
+    if number:
+        quote = _quote_quantity(item, number)
+        if quote:
+            return quote
+        if number in item.numbers:
+            value = f"{item.numbers[number]:g} {LABELS.get(number, '')}".strip()
+            return f"{title}: {value} (catalog field '{number}')."
+    found = _quote_words(item, [w for w in words if w not in STOPWORDS] or words)
+    if found:
+        field, sentence = found
+        if field == "title":
+            return f'{title}: its title says "{topic}".'
+        return f'The {field} of {title} says: "{sentence}"'
+    return f"The listing for {title} doesn't mention {topic}."
+
+
+def _fields(item: Item) -> dict[str, str]:
+    out = {"title": clean_text(item.title), "description": clean_text(item.description)}
+    out |= {k: clean_text(str(v)) for k, v in item.attributes.items()}
+    return {k: v for k, v in out.items() if v}
+
+
+def _quote_quantity(item: Item, name: str) -> str:
+    for field, text in _fields(item).items():
+        for sentence in sentences(text):
+            if any(q.name == name for q in find_quantities(sentence)):
+                quote = shorten(sentence, MAX_QUOTE)
+                return f'The {field} of {clean_text(item.title)} says: "{quote}"'
+    return ""
+
+
+def _quote_words(item: Item, words: list[str]) -> tuple[str, str] | None:
+    """The first sentence of a field that holds every asked word."""
+    for field, text in _fields(item).items():
+        for sentence in sentences(text):
+            have = set(singular(normalize(sentence)).split())
+            if words and all(w in have for w in words):
+                return field, shorten(sentence, MAX_QUOTE)
+    return None
+
+
+def _referenced(text: str, shown: list[str], titles: dict[str, str]) -> tuple[list[str], str]:
+    """The shown items the question names (by position or by title words), and the text
+    without the words that named them."""
+    picked = []
+    for m in _ORDINAL.finditer(text):
+        word, *digits = m.groups()
+        n = _ORDINALS[word.lower()] if word else int(next(d for d in digits if d))
+        if n == -1 or 1 <= n <= len(shown):
+            picked.append(shown[n if n == -1 else n - 1])
+    text = _ORDINAL.sub(" ", text)
+    if picked:
+        return picked, text
+    for m in _THE.finditer(text):  # "the Moto", "the Galaxy S7": words of one shown title
+        named = [w for w in normalize(m.group(1)).split() if w not in _ASKING]
+        for item_id in shown:
+            title = set(normalize(titles.get(item_id, "")).split()) - STOPWORDS
+            if (
+                named
+                and all(w in title for w in named)
+                and _names_it(named, item_id, shown, titles)
+            ):
+                return [item_id], text[: m.start()] + " " + text[m.end() :]
+    return picked, text
+
+
+def _names_it(named: list[str], item_id: str, shown: list[str], titles: dict[str, str]) -> bool:
+    """The words are in this title and in no other shown title: "the Moto" among phones."""
+    others = [set(normalize(titles.get(i, "")).split()) for i in shown if i != item_id]
+    return any(all(w not in other for other in others) for w in named)
