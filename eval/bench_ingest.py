@@ -55,6 +55,7 @@ print(json.dumps({"items": first.added, "first": first.seconds, "again": second.
 
 def bench_ingest(label: str, path: Path, mapping: Path, limit: int, data: Path,
                  catalog: str = "bench") -> dict:  # fmt: skip
+    data.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), str(mapping), str(data), str(limit), catalog],
         capture_output=True, text=True, cwd=ROOT, check=True,
