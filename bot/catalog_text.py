@@ -31,10 +31,6 @@ def clean_text(text: str) -> str:
     return " ".join(" ".join(kept).split())
 
 
-def is_instruction(text: str) -> bool:
-    return bool(_INSTRUCTION.search(text))
-
-
 def shorten(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a word, with "..." when cut."""
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "..."
