@@ -99,11 +99,12 @@ class Explainer:
         """The draft's verified sentences, topped up with verified template sentences."""
         grounds = self.grounds(pick, need, price_text)
         checks = verify(whole_sentences(draft), grounds)
-        kept = [c for c in checks if c.ok and c.about_item][:MAX_SENTENCES]
+        passed = [c for c in checks if c.ok and c.about_item]
         why = [
             p for c in checks for p in (c.problems or ([] if c.about_item else ["no item fact"]))
         ]
-        out = Explanation("", [], draft, len(checks), len(kept), why)
+        out = Explanation("", [], draft, len(checks), len(passed), why)
+        kept = passed[:MAX_SENTENCES]
         if len(kept) < MAX_SENTENCES:
             said = {normalize(c.sentence) for c in kept}
             for sentence in templates(pick, need, price_text):
