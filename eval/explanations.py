@@ -113,7 +113,7 @@ class Pair:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="12 + 6 + 6 pairs, 10 planted facts")
+    parser.add_argument("--quick", action="store_true", help="12 + 3 + 3 pairs, 10 planted facts")
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--planted", type=int, default=100)
     parser.add_argument("--seed", type=int, default=5)
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     for _ in engine.stream_reply(engine.turn(DialogueState(catalog="phones"), "a phone")):
         pass  # load and warm the model
     # (label, drafts, tokens, pairs): the default first, then LLM drafts on fewer turns (slow)
-    few = 6 if args.quick else 30
+    few = 3 if args.quick else 30
     configs = [("none: templates, LLM lead-in (default)", 0, 48, want),
                ("the top item, 32 tokens", 1, 32, few),
                ("the top 3, one batched call, 48 tokens", 3, 48, few)]  # fmt: skip

@@ -23,6 +23,7 @@ def cell(text: str, row: str, column: int) -> float:
     return float(line.group(0).split("|")[column + 1].strip(" *"))
 
 
+@pytest.mark.timeout(2400)  # every step from an empty store: about 15 to 20 minutes
 def test_quick_bench_regenerates_every_section(tmp_path, model_cache):
     out = tmp_path / "BENCH.md"
     env = {**os.environ, "CONCIERGE_MODEL_CACHE_DIR": str(model_cache)}
