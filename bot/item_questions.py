@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.catalog_text import clean_text, sentences, shorten
 from bot.state import Need
+from bot.understand import by_position
 from bot.vocabulary import STOPWORDS, normalize, singular
 from retrieval.quantities import LABELS, find_quantities
 from retrieval.records import Item
@@ -25,12 +26,6 @@ _REQUEST = re.compile(
     r"\b(?:is|are) there\b",
     re.I,
 )
-_ORDINAL = re.compile(
-    r"\b(?:the\s+)?(first|second|third|fourth|fifth|last)(?:\s+(?:one|item|option|phone|pick))?\b|"
-    r"#\s*(\d)\b|\b(?:number|no\.|item|option)\s*(\d)\b",
-    re.I,
-)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 _THE = re.compile(r"\bthe\s+([\w-]+(?:\s+[\w-]+)?)", re.I)
 _ONE = re.compile(r"\b(?:it|its|this one|that one|this|that)\b", re.I)
 _ALL = re.compile(r"\b(?:they|them|these|those|their|each|all of them|both)\b", re.I)
@@ -148,13 +143,7 @@ def _quote_words(item: Item, words: list[str]) -> tuple[str, str] | None:
 def _referenced(text: str, shown: list[str], titles: dict[str, str]) -> tuple[list[str], str]:
     """The shown items the question names (by position or by title words), and the text
     without the words that named them."""
-    picked = []
-    for m in _ORDINAL.finditer(text):
-        word, *digits = m.groups()
-        n = _ORDINALS[word.lower()] if word else int(next(d for d in digits if d))
-        if n == -1 or 1 <= n <= len(shown):
-            picked.append(shown[n if n == -1 else n - 1])
-    text = _ORDINAL.sub(" ", text)
+    picked, text = by_position(text, shown)
     if picked:
         return picked, text
     for m in _THE.finditer(text):  # "the Moto", "the Galaxy S7": words of one shown title

@@ -210,14 +210,10 @@ def _neutral(need: Need, hits: list[Hit], result: Understanding) -> None:
             need.mentioned.append(hit.value)
 
 
-def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understanding) -> str:
-    """ "the second one", "#3", "not that one", "more like the Nokia": items just shown.
-    Returns the text without the words that named them."""
-    shown = need.last_shown
-    if not shown:
-        return text
-    negated = bool(_NEGATION.search(text))
-    picked: list[str] = []
+def by_position(text: str, shown: list[str]) -> tuple[list[str], str]:
+    """The shown items named by position ("the second one", "#3", "the last"), and the text
+    without those words."""
+    picked = []
     for m in _ORDINAL.finditer(text):
         word, *numbers = m.groups()
         n = _ORDINALS[word.lower()] if word else int(next(x for x in numbers if x))
@@ -225,6 +221,17 @@ def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understan
             picked.append(shown[-1])
         elif 1 <= n <= len(shown):
             picked.append(shown[n - 1])
+    return picked, _ORDINAL.sub(" ", text)
+
+
+def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understanding) -> str:
+    """ "the second one", "#3", "not that one", "more like the Nokia": items just shown.
+    Returns the text without the words that named them."""
+    shown = need.last_shown
+    if not shown:
+        return text
+    negated = bool(_NEGATION.search(text))
+    picked, _ = by_position(text, shown)
     if not picked and _THAT_ONE.search(text):
         picked.append(shown[0])
     like = _MORE_LIKE.search(text)
