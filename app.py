@@ -12,12 +12,19 @@ if TYPE_CHECKING:
 def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     import gradio as gr
 
-    from bot.api import create_api
+    from bot.api import Edge, Services, create_api
     from bot.errors import UnknownCatalogError
-    from bot.sessions import Sessions
+    from bot.sessions import EventLog, Sessions
     from bot.settings import Settings
-    from bot.ui import create_ui
-    from bot.wiring import build_embedder, build_engine, build_store, ensure_demo_catalog
+    from bot.support import Handoffs
+    from bot.ui import create_ui, create_widget, theme_and_css
+    from bot.wiring import (
+        build_database,
+        build_embedder,
+        build_engine,
+        build_store,
+        ensure_demo_catalog,  # fmt: skip
+    )
 
     settings = settings or Settings()
     store = build_store(settings)
@@ -26,10 +33,19 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     engine = build_engine(settings, store, embedder, chat=True)
     with contextlib.suppress(UnknownCatalogError):  # the API says so per request instead
         engine.warm(settings.default_catalog)  # so that the first chat does not wait
-    sessions = Sessions()
-    api = create_api(engine, sessions, settings.default_catalog)
-    ui = create_ui(engine, sessions, settings.default_catalog)
-    return gr.mount_gradio_app(api, ui, path="/"), settings
+    database = build_database(settings)
+    handoffs = Handoffs(settings.data_dir / "handoffs.jsonl", settings.handoff_webhook)
+    services = Services(engine, Sessions(database), EventLog(database), handoffs, embedder)
+    edge = Edge(settings.default_catalog, settings.api_key, settings.origins,
+                settings.max_concurrent_turns, settings.max_queued_turns,
+                settings.rate_limit_per_minute, settings.max_request_bytes,
+                settings.max_ingest_bytes)  # fmt: skip
+    api = create_api(services, edge)
+    look = theme_and_css()
+    widget = create_widget(services, settings.default_catalog)
+    gr.mount_gradio_app(api, widget, path="/widget", **look)
+    ui = create_ui(services, settings.default_catalog)
+    return gr.mount_gradio_app(api, ui, path="/", **look), settings
 
 
 def main() -> None:

@@ -1,61 +1,237 @@
-"""HTTP API (FastAPI). The Gradio UI is mounted on the same server by app.py."""
+"""HTTP API (FastAPI). The Gradio UI and the widget are mounted on the same server by app.py."""
 
+import hmac
+import logging
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from bot.engine import Engine
+from bot.engine import Engine, Turn
 from bot.errors import ConciergeError, UnknownCatalogError
-from bot.sessions import Sessions
+from bot.limits import BodyLimit, Busy, Gate, RateLimiter
+from bot.sessions import EventLog, Sessions
+from bot.support import Handoffs
+from retrieval.embed import Embedder
+from retrieval.ingest import IngestReport, ingest
+from retrieval.policies import ingest_policies
 
+log = logging.getLogger("concierge.api")
 MAX_K = 50
+FORMATS = ("csv", "tsv", "json", "jsonl", "parquet")
 
 
 class ChatRequest(BaseModel):
-    session_id: str | None = Field(default=None, max_length=64)
+    session_id: str | None = Field(default=None, max_length=64, pattern=r"^[\w-]+$")
     message: str = Field(max_length=200_000)  # longer is refused; over the engine limit, truncated
-    catalog: str | None = None
+    catalog: str | None = Field(default=None, max_length=64)
     k: int | None = Field(default=None, ge=1, le=MAX_K)
 
 
 class FeedbackRequest(BaseModel):
-    session_id: str
-    item_id: str
-    value: Literal["like", "dislike"]
+    session_id: str = Field(max_length=64)
+    item_id: str = Field(max_length=512)
+    value: Literal["like", "dislike", "click"]
 
 
-def create_api(engine: Engine, sessions: Sessions, default_catalog: str) -> FastAPI:
-    api = FastAPI(title="Concierge", version="0.1.0")
+class PoliciesRequest(BaseModel):
+    documents: dict[str, str] = Field(description="file name (*.md) -> Markdown text")
+
+
+@dataclass
+class Edge:
+    """How the server meets the world: the limits, the admin key and the allowed origins."""
+
+    default_catalog: str
+    api_key: str | None = None
+    origins: list[str] = field(default_factory=list)
+    max_concurrent_turns: int = 2
+    max_queued_turns: int = 16
+    rate_limit_per_minute: int = 120
+    max_request_bytes: int = 256_000
+    max_ingest_bytes: int = 200_000_000
+
+
+@dataclass
+class Services:
+    engine: Engine
+    sessions: Sessions
+    events: EventLog | None = None
+    handoffs: Handoffs | None = None
+    embedder: Embedder | None = None  # for ingest over HTTP; the engine's when unset
+
+    def after_turn(self, turn: Turn) -> None:
+        """Log what was shown, and deliver a handoff."""
+        state = turn.state
+        if self.events is not None and turn.items:
+            self.events.record(state.session_id, state.catalog, [i.id for i in turn.items],
+                               "shown")  # fmt: skip
+        if self.handoffs is not None and turn.handoff is not None:
+            self.handoffs.deliver(turn.handoff)
+
+
+def frame_policy(origins: list[str]) -> str:
+    """Which pages may show ours in a frame: this server's own, and the allowed origins."""
+    return "frame-ancestors " + " ".join(["'self'", *origins])
+
+
+def create_api(services: Services, edge: Edge) -> FastAPI:
+    engine, sessions = services.engine, services.sessions
+    api = FastAPI(title="Concierge", version="0.2.0")
+    gate = Gate(edge.max_concurrent_turns, edge.max_queued_turns)
+    limiter = RateLimiter(edge.rate_limit_per_minute)
+    if edge.origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=edge.origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+        )
+    api.add_middleware(BodyLimit, default=edge.max_request_bytes,
+                       larger={"/api/v1/admin/": edge.max_ingest_bytes})  # fmt: skip
+    frames = frame_policy(edge.origins)
+
+    @api.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = frames
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
 
     @api.exception_handler(ConciergeError)
-    async def user_error(_request: object, err: ConciergeError) -> JSONResponse:
+    async def user_error(_request: Request, err: ConciergeError) -> JSONResponse:
         status = 404 if isinstance(err, UnknownCatalogError) else 400
         return JSONResponse({"detail": str(err)}, status_code=status)
 
+    @api.exception_handler(Busy)
+    async def busy(_request: Request, err: Busy) -> JSONResponse:
+        return JSONResponse({"detail": "busy, try again in a moment"}, status_code=429,
+                            headers={"Retry-After": str(err.retry_after)})  # fmt: skip
+
+    @api.exception_handler(Exception)
+    async def failure(request: Request, err: Exception) -> JSONResponse:
+        # Logged with its type only: the message may quote prompts or user text.
+        log.error("%s %s failed: %s", request.method, request.url.path, type(err).__name__)
+        return JSONResponse({"detail": "something went wrong on our side; please try again"},
+                            status_code=500)  # fmt: skip
+
+    def admin(request: Request) -> None:
+        if not edge.api_key:
+            raise HTTPException(403, "admin endpoints are off: set CONCIERGE_API_KEY to use them")
+        given = request.headers.get("x-api-key") or request.headers.get("authorization", "")
+        given = given.removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), edge.api_key.encode()):
+            raise HTTPException(401, "a valid API key is needed (header X-API-Key)")
+
     @api.post("/api/v1/chat")
-    def chat(request: ChatRequest) -> dict:
-        catalog = request.catalog or default_catalog
+    def chat(body: ChatRequest, request: Request) -> dict:
+        limiter.check(request.client.host if request.client else "unknown")
+        catalog = body.catalog or edge.default_catalog
         engine.manifest(catalog)  # raises UnknownCatalogError before a session is made
-        state = sessions.get(request.session_id, catalog)
-        return engine.respond(state, request.message, request.k).to_dict()
+        session_id = body.session_id or uuid.uuid4().hex
+        with gate.enter(), sessions.lock(session_id):
+            state = sessions.get(session_id, catalog)
+            turn = engine.respond(state, body.message, body.k)
+            sessions.save(state)
+        services.after_turn(turn)
+        return turn.to_dict()
 
     @api.post("/api/v1/feedback")
-    def feedback(request: FeedbackRequest) -> dict:
-        state = sessions.find(request.session_id)
-        if state is None:
-            raise HTTPException(404, f"no session {request.session_id!r}")
-        need = state.need
-        (need.like if request.value == "like" else need.dislike)(request.item_id)
+    def feedback(body: FeedbackRequest) -> dict:
+        with sessions.lock(body.session_id):
+            state = sessions.find(body.session_id)
+            if state is None:
+                raise HTTPException(404, f"no session {body.session_id!r}")
+            need = state.need
+            if body.value == "like":
+                need.like(body.item_id)
+            elif body.value == "dislike":
+                need.dislike(body.item_id)
+            sessions.save(state)
+        if services.events is not None:
+            services.events.record(state.session_id, state.catalog, [body.item_id], body.value)
         return {"session_id": state.session_id, "liked": need.liked, "disliked": need.disliked,
                 "need": need.model_dump()}  # fmt: skip
+
+    @api.get("/api/v1/sessions/{session_id}")
+    def session(session_id: str) -> dict:
+        state = sessions.find(session_id)
+        if state is None:
+            raise HTTPException(404, f"no session {session_id!r}")
+        return state.model_dump()
+
+    @api.get("/api/v1/catalogs")
+    def catalogs() -> dict:
+        return {"default": edge.default_catalog, "catalogs": engine.store.catalogs()}
+
+    @api.get("/api/v1/items/{item_id}")
+    def item(item_id: str, catalog: str | None = Query(default=None, max_length=64)) -> dict:
+        name = catalog or edge.default_catalog
+        engine.manifest(name)
+        found = engine.store.get(name, [item_id])
+        if not found:
+            raise HTTPException(404, f"no item {item_id!r} in {name!r}")
+        return {"catalog": name, **asdict(found[0])}
 
     @api.get("/healthz")
     def healthz() -> JSONResponse:
         chroma = engine.store.heartbeat()
-        body = {"status": "ok" if chroma else "degraded", "chroma": chroma,
-                "catalogs": engine.store.catalogs() if chroma else []}  # fmt: skip
+        database = sessions.db.error or "ok"
+        body = {
+            "status": "ok" if chroma and database == "ok" else "degraded",
+            "chroma": chroma,
+            "sessions": database,
+            "catalogs": engine.store.catalogs() if chroma else [],
+        }
+        if not chroma:
+            body["error"] = "the Chroma store cannot be reached; chat will fail until it returns"
         return JSONResponse(body, status_code=200 if chroma else 503)
+
+    # admin: needs the API key -------------------------------------------------------------
+    @api.post("/api/v1/admin/catalogs/{name}/items", dependencies=[Depends(admin)])
+    async def ingest_items(
+        name: str, request: Request, format: str = Query(pattern="^(" + "|".join(FORMATS) + ")$"),
+        prune: bool = False,
+    ) -> dict:  # fmt: skip
+        data = await request.body()
+        report = await run_in_threadpool(ingest_upload, name, data, format, prune)
+        return {"summary": report.summary(), "added": report.added, "updated": report.updated,
+                "unchanged": report.unchanged, "removed": report.removed,
+                "skipped": [str(s) for s in report.skipped]}  # fmt: skip
+
+    def ingest_upload(name: str, data: bytes, format: str, prune: bool) -> IngestReport:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload.{format}"
+            path.write_bytes(data)
+            report = ingest(path, name, engine.store, services.embedder or engine.embedder,
+                            prune=prune, progress=False)  # fmt: skip
+        engine.forget(name)
+        return report
+
+    @api.post("/api/v1/admin/catalogs/{name}/policies", dependencies=[Depends(admin)])
+    def policies(name: str, body: PoliciesRequest) -> dict:
+        with tempfile.TemporaryDirectory() as folder:
+            for file_name, text in body.documents.items():
+                safe = Path(file_name).name
+                if not safe.endswith(".md"):
+                    raise HTTPException(400, f"{file_name!r}: policy documents are *.md files")
+                (Path(folder) / safe).write_text(text, encoding="utf-8")
+            summary = ingest_policies(Path(folder), name, engine.store,
+                                      services.embedder or engine.embedder)  # fmt: skip
+        engine.forget(name)
+        return {"summary": summary}
+
+    @api.get("/api/v1/admin/interactions", dependencies=[Depends(admin)])
+    def interactions(catalog: str = Query(max_length=64)) -> PlainTextResponse:
+        text = services.events.export_jsonl(catalog) if services.events else ""
+        return PlainTextResponse(text, media_type="application/x-ndjson")
 
     return api

@@ -49,6 +49,35 @@ def ingest(
         print(priors.summary())
 
 
+@cli.command()
+def policies(
+    folder: Annotated[Path, typer.Argument(help="a folder of Markdown policy documents")],
+    catalog: Annotated[str, typer.Option(help="the catalog they belong to")],
+) -> None:
+    """Load a store's policy documents (shipping, returns, warranty...) for the support desk;
+    replaces the catalog's earlier ones."""
+    from bot.wiring import build_embedder, build_store
+    from retrieval.policies import ingest_policies, read_policies
+
+    read_policies(folder)  # unreadable documents fail before any model loads
+    print(ingest_policies(folder, catalog, build_store(Settings()), build_embedder()))
+
+
+@cli.command("export-interactions")
+def export_interactions(
+    catalog: Annotated[str, typer.Option(help="an ingested catalog")],
+    out: Annotated[Path, typer.Option(help="JSONL file to write")],
+) -> None:
+    """Write the app's logged feedback (shown, click, like, dislike) as an interactions file,
+    for `concierge ingest ... --interactions`."""
+    from bot.sessions import EventLog
+    from bot.wiring import build_database
+
+    text = EventLog(build_database(Settings())).export_jsonl(catalog)
+    out.write_text(text, encoding="utf-8")
+    print(f"{text.count(chr(10))} events for {catalog} written to {out}")
+
+
 def replay(engine: "Engine", catalog: str, messages: list[tuple[str, str]]) -> "DialogueState":
     """The state after a logged dialogue's messages, all but the last (a user message)."""
     from bot.state import DialogueState

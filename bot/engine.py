@@ -4,15 +4,17 @@ import copy
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from bot.explain import Explainer, Explanation
 from bot.item_questions import answer, item_question
 from bot.policy import choose_question
 from bot.state import DialogueState, Message, Need
+from bot.support import answer_policy, handoff_summary, is_policy_question, wants_a_person
 from bot.understand import Understanding, understand
 from bot.vocabulary import Vocabulary, normalize
 from prompts.loader import Prompts
@@ -20,6 +22,7 @@ from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retr
 from retrieval.embed import Embedder
 from retrieval.index import MAX_ITEMS, CatalogIndex
 from retrieval.interactions import Priors
+from retrieval.policies import Passage
 from retrieval.store import ItemStore, Manifest
 
 Action = Literal["ask", "recommend", "answer", "handoff"]
@@ -75,6 +78,8 @@ class Turn:
     picks: list[Scored] = field(default_factory=list)  # the items shown, as retrieved
     answer: str = ""  # the reply to a question about items shown
     explanations: list[Explanation] = field(default_factory=list)  # with drafts, for benchmarks
+    handoff: dict[str, Any] | None = None  # action "handoff": what the person taking over needs
+    sources: list[dict[str, str]] = field(default_factory=list)  # policy passages quoted
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +89,8 @@ class Turn:
             "question": self.question,
             "items": [asdict(i) for i in self.items],
             "need": self.state.need.model_dump(),
+            "handoff": self.handoff,
+            "sources": self.sources,
         }
 
 
@@ -117,6 +124,7 @@ class Engine:
         self._vocabularies: dict[str, Vocabulary] = {}
         self._priors: dict[str, Priors] = {}
         self._indexes: dict[str, CatalogIndex | None] = {}
+        self._policies: dict[str, tuple[list[Passage], np.ndarray | None]] = {}
 
     # per-catalog knowledge, read once per process: a re-ingest shows after a restart ----------
     def manifest(self, catalog: str) -> Manifest:
@@ -140,6 +148,13 @@ class Engine:
             self._indexes[catalog] = CatalogIndex.read(self.store, catalog) if small else None
         return self._indexes[catalog]
 
+    def forget(self, catalog: str) -> None:
+        """Read the catalog afresh at its next turn (after this process re-ingested it)."""
+        for cache in (self._manifests, self._vocabularies, self._priors, self._indexes,
+                      self._explainers, self._policies):  # fmt: skip
+            cache.pop(catalog, None)
+        self.store.clear_cache()
+
     def warm(self, catalog: str) -> None:
         """Read what a catalog's first turn would (vocabulary, priors, index, explainer) ahead
         of it."""
@@ -159,6 +174,11 @@ class Engine:
                                                   self.draft_tokens)  # fmt: skip
         return self._explainers[catalog]
 
+    def policies(self, catalog: str) -> tuple[list[Passage], np.ndarray | None]:
+        if catalog not in self._policies:
+            self._policies[catalog] = self.store.policies(catalog)
+        return self._policies[catalog]
+
     def priors(self, catalog: str) -> Priors:
         if catalog not in self._priors:
             self._priors[catalog] = self.store.priors(catalog)
@@ -176,7 +196,7 @@ class Engine:
         manifest = self.manifest(state.catalog)
         need = state.need
         if ask:
-            asked = self._item_question(state, message)
+            asked = self._support(state, message) or self._item_question(state, message)
             if asked is not None:
                 return asked
         text, notes, understood = self.observe(state, message)
@@ -210,6 +230,30 @@ class Engine:
         return Turn(state, text, "recommend", items, manifest.currency, notes,
                     would_ask=choice.facet if choice else None, ranking=ranking,
                     picks=top)  # fmt: skip
+
+    def _support(self, state: DialogueState, message: str) -> Turn | None:
+        """ "Talk to a person" (a handoff), or a question about the store's policies, answered
+        from its documents; the need is left as it was."""
+        text, notes = self._clean(message)
+        currency = self.manifest(state.catalog).currency
+        if wants_a_person(text):
+            state.messages.append(Message(role="user", content=text))
+            shown = state.need.last_shown + state.need.liked
+            titles = {i.id: i.title for i in self.store.get(state.catalog, shown)}
+            handoff = handoff_summary(state, titles)
+            return Turn(state, text, "handoff", [], currency, notes, reply_key="handoff",
+                        handoff=handoff)  # fmt: skip
+        passages, vectors = self.policies(state.catalog)
+        if not passages or not is_policy_question(text):
+            return None
+        state.messages.append(Message(role="user", content=text))
+        found = answer_policy(text, passages, vectors, self.embedder.embed([text])[0])
+        sources = []
+        if found.passage is not None:
+            p = found.passage
+            sources = [{"doc": p.doc, "source": p.source, "section": p.section, "text": p.text}]
+        return Turn(state, text, "answer", [], currency, notes, reply_key="policy",
+                    answer=found.text, sources=sources)  # fmt: skip
 
     def _item_question(self, state: DialogueState, message: str) -> Turn | None:
         """A question about the items just shown, answered from their attributes; the need is
@@ -245,9 +289,26 @@ class Engine:
     def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
         need = state.need
         constraints = self.constraints(need, more)
+        weights = self.weights if state.theta is None else replace(self.weights, theta=state.theta)
         return retrieve(self.store, state.catalog, self.need_vectors(need), constraints,
                         self.priors(state.catalog), taste(need), need.disliked,
-                        self.index(state.catalog), self.weights)  # fmt: skip
+                        self.index(state.catalog), weights)  # fmt: skip
+
+    def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
+        """The current need's items again, explained (after the session's θ changed); no
+        message is read and the need is unchanged but for what counts as shown."""
+        manifest = self.manifest(state.catalog)
+        need = state.need
+        if not (need.wants or need.liked or need.include or need.constraints()):
+            return Turn(state, "", "answer", [], manifest.currency, reply_key="unclear")
+        top = self.candidates(state)[: max(1, k or self.k)]
+        items = [Recommendation.from_scored(c) for c in top]
+        need.last_shown = [i.id for i in items]
+        need.shown += [i.id for i in items if i.id not in need.shown]
+        turn = Turn(state, "", "recommend", items, manifest.currency, picks=top)
+        if top:
+            self._explain(turn)
+        return turn
 
     def need_vectors(self, need: Need) -> NeedVectors:
         """The need's text and query vectors: the whole need, each want and facet value, and
@@ -303,7 +364,7 @@ class Engine:
     def stream_reply(self, turn: Turn) -> Iterator[str]:
         """Yield the reply as it grows; turn.reply holds the whole text at the end."""
         head = "".join(f"{note}\n\n" for note in turn.notes)
-        if turn.action in ("answer", "ask"):
+        if turn.action in ("answer", "ask", "handoff"):
             turn.reply = head + self._fixed_reply(turn)
             yield turn.reply
         else:
@@ -356,6 +417,8 @@ class Engine:
             options = turn.question["options"]
             return self.prompts.render("question_reply", text=turn.question["text"],
                                        options=options)  # fmt: skip
+        if turn.reply_key == "handoff":
+            return self.prompts.render("handoff")
         if turn.reply_key == "empty_set":
             return self.prompts.render("no_results", catalog=turn.state.catalog,
                                        blocker=turn.blocker)  # fmt: skip

@@ -42,10 +42,23 @@ class Settings(BaseSettings):
     explain_max_tokens: int = Field(default=48, ge=8, le=256)
 
     api_key: str | None = Field(default=None, repr=False)  # protects admin endpoints
+    # Origins (scheme://host[:port]) allowed to call the API from a browser (CORS) and to embed
+    # the widget in a frame; comma-separated. Empty: this server's own pages only.
+    allowed_origins: str = ""
+    # Where handoffs to a person go: always <data_dir>/handoffs.jsonl, and this URL when set.
+    handoff_webhook: str | None = None
+    # Load limits: chat turns computed at once, turns waiting for one (more get 429 "busy"),
+    # chat requests per client per minute, and the largest request body accepted.
+    max_concurrent_turns: int = Field(default=2, ge=1)
+    max_queued_turns: int = Field(default=16, ge=0)
+    rate_limit_per_minute: int = Field(default=60, ge=1)
+    max_request_bytes: int = Field(default=256_000, ge=1_000)
+    max_ingest_bytes: int = Field(default=200_000_000, ge=1_000)  # admin uploads
 
     default_catalog: str = "phones"
     demo_catalog_path: Path = PROJECT_ROOT / "data" / "bestbuy_phones.json"
     demo_mapping_path: Path = PROJECT_ROOT / "data" / "mappings" / "bestbuy_phones.yaml"
+    demo_policies_path: Path = PROJECT_ROOT / "data" / "policies" / "phones"
     max_questions: int = 2  # questions before recommending anyway
     k: int = 5  # items shown per recommendation
     max_message_chars: int = 2000  # longer chat messages are truncated, with a note
@@ -57,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
 
     @property
     def resolved_explain_drafts(self) -> int:

@@ -1,60 +1,267 @@
-"""The Gradio chat: streaming replies, quick replies for the bot's questions, and a panel showing
-the structured need as the bot understands it."""
+"""The Gradio app: a streaming chat, product cards with like and dislike, quick replies for the
+bot's questions, and a "why" panel (the structured need, the shown items' weights against θ, and
+a θ slider); and a compact widget of the same chat for a shop's own page (/widget?catalog=...).
+Catalog text reaches the page only through bot/cards.py, which escapes it."""
 
 from collections.abc import Iterator
 from typing import Any
 
-from bot.engine import Engine
-from bot.sessions import Sessions
+from bot.api import Services
+from bot.cards import CSS, card, need_summary, weight_chart
+from bot.engine import Turn
+from bot.state import DialogueState
 
-EXAMPLES = ["an unlocked iPhone", "a cheap prepaid phone with a good camera", "a rugged case"]
+EXAMPLES = {
+    "phones": [
+        "an unlocked iPhone",
+        "a cheap prepaid phone with a good camera",
+        "what is your return policy?",
+    ],
+}
+GENERIC_EXAMPLES = ["something popular", "a gift under 50", "what is your return policy?"]
 
 
-def create_ui(engine: Engine, sessions: Sessions, default_catalog: str) -> Any:
-    import gradio as gr
+def empty_view() -> dict[str, Any]:
+    return {"items": [], "currency": None, "options": [], "marks": {}, "need": {}}
 
-    catalogs = engine.store.catalogs() or [default_catalog]
+
+class Controller:
+    """What the UI's events do, on the app's services; each returns plain values."""
+
+    def __init__(self, services: Services, default_catalog: str) -> None:
+        self.services = services
+        self.engine = services.engine
+        self.default_catalog = default_catalog
+
+    def catalogs(self) -> list[str]:
+        return self.engine.store.catalogs() or [self.default_catalog]
+
+    def state(self, session_id: str, catalog: str) -> DialogueState:
+        return self.services.sessions.get(session_id or None, catalog)
 
     def respond(
-        message: str, history: list[dict], session_id: str, catalog: str
-    ) -> Iterator[tuple[list[dict], str, str, dict, Any]]:
-        state = sessions.get(session_id or None, catalog)
-        turn = engine.turn(state, message)
-        history = [*history, {"role": "user", "content": turn.message or " "}]
+        self, message: str, history: list[dict], session_id: str, catalog: str
+    ) -> Iterator[tuple[list[dict], str, dict[str, Any]]]:
+        """(chat history, session id, view) as the reply grows; the view (cards, options,
+        need) is filled once the reply is complete."""
+        sessions = self.services.sessions
+        state = self.state(session_id, catalog)
+        with sessions.lock(state.session_id):
+            turn = self.engine.turn(state, message)
+            history = [*history, {"role": "user", "content": turn.message or " "}]
+            for text in self.engine.stream_reply(turn):
+                reply = {"role": "assistant", "content": chat_text(turn, text)}
+                yield [*history, reply], state.session_id, {}
+            sessions.save(state)
+        self.services.after_turn(turn)
+        reply = {"role": "assistant", "content": chat_text(turn, turn.reply)}
+        yield [*history, reply], state.session_id, self.view(turn)
+
+    def view(self, turn: Turn, marks: dict[str, str] | None = None) -> dict[str, Any]:
         options = turn.question["options"] + ["Any"] if turn.question else []
-        quick = gr.update(choices=options, value=None, visible=bool(options))
-        need = state.need.model_dump()
-        for text in engine.stream_reply(turn):
-            yield (
-                [*history, {"role": "assistant", "content": text}],
-                "",
-                state.session_id,
-                need,
-                quick,
-            )
+        return {"items": [_plain(i) for i in turn.to_dict()["items"]], "currency": turn.currency,
+                "options": options, "marks": marks or {}, "need": turn.state.need.model_dump(),
+                "theta": self.theta(turn.state)}  # fmt: skip
 
-    def reset() -> tuple[list, str, str, dict, Any]:
-        return [], "", "", {}, gr.update(choices=[], value=None, visible=False)
+    def theta(self, state: DialogueState) -> float:
+        return self.engine.weights.theta if state.theta is None else state.theta
 
-    with gr.Blocks(title="Concierge") as app:
-        gr.Markdown("## Concierge\nTell me what you are looking for.")
+    def feedback(
+        self, session_id: str, catalog: str, item_id: str, value: str, view: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Like, dislike or click ("Details", which opens the card's attributes) on a card: the
+        need and the log take it."""
+        state = self.state(session_id, catalog)
+        with self.services.sessions.lock(state.session_id):
+            if value == "like":
+                state.need.like(item_id)
+            elif value == "dislike":
+                state.need.dislike(item_id)
+            self.services.sessions.save(state)
+        if self.services.events is not None:
+            self.services.events.record(state.session_id, catalog, [item_id], value)
+        marks = dict(view.get("marks") or {})
+        if value in ("like", "dislike"):
+            marks[item_id] = "Liked" if value == "like" else "Not for me"
+        opened = item_id if value == "click" and view.get("open") != item_id else None
+        return {**view, "marks": marks, "need": state.need.model_dump(), "open": opened}
+
+    def retheta(self, session_id: str, catalog: str, theta: float) -> dict[str, Any] | None:
+        """The session's θ changed: its items again, or None when it has no need yet."""
+        state = self.state(session_id, catalog)
+        with self.services.sessions.lock(state.session_id):
+            state.theta = theta
+            turn = self.engine.reshow(state)
+            self.services.sessions.save(state)
+        self.services.after_turn(turn)
+        return self.view(turn) if turn.items else None
+
+
+def chat_text(turn: Turn, reply: str) -> str:
+    """The reply as the chat shows it: the items are on their cards, so a recommendation's
+    numbered listing gives way to a pointer to them."""
+    if not turn.items:
+        return reply
+    lead = reply.split("\n\n1. ")[0].strip()
+    picks = f"{len(turn.items)} pick" + ("s" if len(turn.items) > 1 else "")
+    return f"{lead}\n\nI've put {picks} on the cards, each with why it fits."
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """What a card needs of an item (the view is kept in the browser session)."""
+    keep = ("id", "title", "price", "image_url", "url", "weight", "explanation", "closest")
+    out = {k: item[k] for k in keep}
+    out["evidence"] = [{"field": e["field"], "text": e["text"]} for e in item["evidence"]]
+    out["attributes"] = item["attributes"]
+    return out
+
+
+def create_ui(services: Services, default_catalog: str) -> Any:
+    return _build(Controller(services, default_catalog), compact=False)
+
+
+def create_widget(services: Services, default_catalog: str) -> Any:
+    return _build(Controller(services, default_catalog), compact=True)
+
+
+def _build(control: Controller, compact: bool) -> Any:
+    import gradio as gr
+
+    catalogs = control.catalogs()
+    default = control.default_catalog
+    with gr.Blocks(title="Concierge", analytics_enabled=False) as app:
         session = gr.State("")
-        with gr.Row():
-            with gr.Column(scale=3):
-                catalog = gr.Dropdown(catalogs, value=default_catalog, label="Catalog")
-                # Catalog text is data: shown as plain text, never rendered as Markdown or HTML.
-                chat = gr.Chatbot(label="Chat", height=480, render_markdown=False)
-                quick = gr.Radio([], label="Quick replies", visible=False)
-                box = gr.Textbox(placeholder="e.g. an unlocked iPhone under $300", show_label=False)
-                gr.Examples(EXAMPLES, inputs=box)
-                restart = gr.Button("Start over", variant="secondary")
-            with gr.Column(scale=2):
-                need = gr.JSON(label="What I understood", value={})
-        outputs = [chat, box, session, need, quick]
-        box.submit(respond, [box, chat, session, catalog], outputs)
-        quick.select(lambda choice: choice, quick, box).then(
-            respond, [box, chat, session, catalog], outputs
-        )
-        restart.click(reset, None, outputs)
-        catalog.change(reset, None, outputs)
+        view = gr.State(empty_view())
+        catalog = gr.State(default)
+        with gr.Row(equal_height=True, elem_classes="cc-header"):
+            with gr.Column(scale=3, min_width=220):
+                gr.Markdown("### Concierge" if compact else "## Concierge\nTell me what you "
+                            "need; I'll ask if it helps, and show why each pick fits.")  # fmt: skip
+            picker = gr.Dropdown(catalogs, value=default, label="Catalog", scale=0,
+                                 min_width=160, visible=not compact)  # fmt: skip
+            restart = gr.Button("Start over", variant="secondary", size="sm", scale=0,
+                                min_width=100)  # fmt: skip
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=300):
+                chat = gr.Chatbot(label="Chat", height=320 if compact else 460,
+                                  render_markdown=False, buttons=[], feedback_options=None,
+                                  placeholder="Ask for something, or a question about our "
+                                  "policies.")  # fmt: skip
+                with gr.Column(elem_classes="cc-quick"):
+
+                    @gr.render(inputs=[view])
+                    def quick_replies(shown: dict[str, Any]) -> None:
+                        options = shown.get("options") or []
+                        if not options:
+                            return
+                        with gr.Row():
+                            for option in options:
+                                button = gr.Button(option, size="sm", variant="secondary",
+                                                   min_width=0, scale=0)  # fmt: skip
+                                button.click(lambda o=option: o, None, box).then(
+                                    respond, chat_io, chat_out)  # fmt: skip
+
+                with gr.Row(equal_height=True):
+                    box = gr.Textbox(placeholder="e.g. a phone under $300",
+                                     show_label=False, scale=5, max_lines=4, lines=1,
+                                     elem_id="cc-message")  # fmt: skip
+                    send = gr.Button("Send", variant="primary", scale=1, min_width=70)
+                examples = gr.Dataset(components=[box], samples=[[e] for e in _examples(default)],
+                                      label="Try", visible=not compact)  # fmt: skip
+            with gr.Column(scale=4, min_width=300, elem_id="cc-cards"):
+
+                @gr.render(inputs=[view])
+                def cards(shown: dict[str, Any]) -> None:
+                    items = shown.get("items") or []
+                    if not items:
+                        gr.HTML('<p class="cc-empty">Recommendations will appear here.</p>')
+                        return
+                    marks = shown.get("marks") or {}
+                    for n, item in enumerate(items, start=1):
+                        gr.HTML(
+                            card(
+                                item,
+                                n,
+                                shown.get("currency"),
+                                marks.get(item["id"], ""),
+                                details=item["id"] == shown.get("open"),
+                            )
+                        )
+                        with gr.Row(elem_classes="cc-actions"):
+                            for label, value in (("Like", "like"), ("Not for me", "dislike"),
+                                                 ("Details", "click")):  # fmt: skip
+                                button = gr.Button(label, size="sm", variant="secondary",
+                                                   min_width=0, scale=0,
+                                                   elem_classes=f"cc-{value}")  # fmt: skip
+                                button.click(
+                                    lambda sid, name, v, i=item["id"], what=value: control.feedback(
+                                        sid, name, i, what, v),
+                                    [session, catalog, view], view)  # fmt: skip
+
+        with gr.Accordion("Why these?", open=False, visible=not compact, elem_id="cc-why"):
+            with gr.Row():
+                with gr.Column(min_width=280):
+                    gr.Markdown("**What I understood**")
+                    need_box = gr.HTML(need_summary({}, None))
+                with gr.Column(min_width=280):
+                    gr.Markdown("**Attention weights of the shown items**")
+                    chart = gr.HTML(weight_chart([], control.engine.weights.theta))
+                    theta = gr.Slider(0.0, 0.95, value=control.engine.weights.theta, step=0.05,
+                                      label="θ: keep items whose weight is above it")  # fmt: skip
+            with gr.Accordion("The structured need, as the API returns it", open=False):
+                need_json = gr.JSON(show_label=False, value={})
+
+        def respond(message: str, history: list[dict], session_id: str, name: str) -> Iterator:
+            for messages, sid, shown in control.respond(message, history, session_id, name):
+                if shown:
+                    yield messages, "", sid, shown
+                else:
+                    yield messages, "", sid, gr.skip()
+
+        def panels(shown: dict[str, Any]) -> tuple[str, str, dict]:
+            need = shown.get("need") or {}
+            theta_now = shown.get("theta", control.engine.weights.theta)
+            return (need_summary(need, shown.get("currency")),
+                    weight_chart(shown.get("items") or [], theta_now), need)  # fmt: skip
+
+        def reset() -> tuple[list, str, str, dict]:
+            return [], "", "", empty_view()
+
+        def from_url(request: gr.Request) -> tuple[str, Any]:
+            wanted = request.query_params.get("catalog") if request else None
+            name = wanted if wanted in control.catalogs() else default
+            return name, gr.update(value=name)
+
+        def switch(name: str) -> tuple[list, str, str, dict, str, Any]:
+            return ([], "", "", empty_view(), name,
+                    gr.update(samples=[[e] for e in _examples(name)]))  # fmt: skip
+
+        def retheta(value: float, session_id: str, name: str, shown: dict[str, Any]) -> Any:
+            if not session_id:
+                return {**shown, "theta": value}
+            return control.retheta(session_id, name, value) or {**shown, "theta": value}
+
+        chat_io = [box, chat, session, catalog]
+        chat_out = [chat, box, session, view]
+        box.submit(respond, chat_io, chat_out)
+        send.click(respond, chat_io, chat_out)
+        examples.click(lambda sample: sample[0], examples, box).then(respond, chat_io, chat_out)
+        view.change(panels, view, [need_box, chart, need_json])
+        restart.click(reset, None, [chat, box, session, view])
+        picker.change(switch, picker, [chat, box, session, view, catalog, examples])
+        app.load(from_url, None, [catalog, picker])
+        theta.release(retheta, [theta, session, catalog, view], view)
+
     return app
+
+
+def _examples(catalog: str) -> list[str]:
+    return EXAMPLES.get(catalog, GENERIC_EXAMPLES)
+
+
+def theme_and_css() -> dict[str, Any]:
+    """For gr.mount_gradio_app: the look of both the app and the widget."""
+    import gradio as gr
+
+    return {"theme": gr.themes.Soft(primary_hue="indigo"), "css": CSS, "show_error": False,
+            "footer_links": []}  # fmt: skip

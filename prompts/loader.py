@@ -9,7 +9,7 @@ from jinja2 import Environment, StrictUndefined, Template
 ROLES = {"system", "user", "assistant"}
 REQUIRED = {
     "lead_in", "fallback_lead_in", "no_results", "empty_message", "truncated_note", "question",
-    "question_reply", "started_over", "no_more", "explain",
+    "question_reply", "started_over", "no_more", "explain", "handoff",
 }  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 """Interaction data -> priors: item popularity and item-to-item co-occurrence.
 
 An interactions file (CSV, JSON, JSONL or Parquet) has one event per row:
-`session` (or `user`), `item`, `event` (view, click, like, purchase, mention, dislike) and,
+`session` (or `user`), `item`, `event` (view, click, like, purchase, mention, dislike, shown) and,
 optionally, `order` (a timestamp or turn number). Events for unknown items are counted and
 skipped; rows without a session or item are reported.
 """
@@ -13,8 +13,9 @@ from pathlib import Path
 
 from retrieval.readers import read_records
 
+# "shown": the bot showed the item (an impression, kept in the app's feedback log): no signal.
 EVENT_WEIGHTS = {"view": 1.0, "click": 1.0, "mention": 1.0, "like": 2.0, "purchase": 3.0,
-                 "dislike": 0.0}  # fmt: skip
+                 "dislike": 0.0, "shown": 0.0}  # fmt: skip
 SESSION_KEYS = ("session", "session_id", "user", "user_id", "dialog_id", "conversation")
 ITEM_KEYS = ("item", "item_id", "id", "product", "product_id", "movie")
 MAX_NEIGHBOURS = 50  # co-occurring items kept per item

@@ -16,9 +16,11 @@ import numpy as np
 from bot.errors import ConciergeError, UnknownCatalogError
 from retrieval.index import FieldRow, Row
 from retrieval.interactions import Priors
+from retrieval.policies import Passage
 from retrieval.records import FIELD_NAMES, Item
 
 ITEMS_PREFIX = "items-"
+POLICIES_PREFIX = "policies-"  # a catalog's policy documents, one record per section
 FIELDS_PREFIX = "fields-"  # one record per (item, field): the reranker's per-field keys
 PRIORS_PREFIX = "priors-"
 TOP_KEY = "__top__"
@@ -271,6 +273,26 @@ class ItemStore:
             if "co" in data:
                 priors.co[key] = data["co"]
         return priors
+
+    # policy documents (the support desk) ----------------------------------------------------
+    def save_policies(self, name: str, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Replace the catalog's policy passages."""
+        full = POLICIES_PREFIX + check_name(name)
+        if full in {c.name for c in self.client.list_collections()}:
+            self.client.delete_collection(full)
+        self._collections.pop(full, None)
+        col = self._collection(full, {"hnsw": {"space": "cosine"}})
+        col.add(ids=[p.id for p in passages], embeddings=vectors.tolist(),
+                documents=[json.dumps(asdict(p)) for p in passages])  # fmt: skip
+
+    def policies(self, name: str) -> tuple[list[Passage], np.ndarray | None]:
+        """The catalog's policy passages and their vectors; none when it has no documents."""
+        full = POLICIES_PREFIX + check_name(name)
+        if full not in {c.name for c in self.client.list_collections()}:
+            return [], None
+        got = self._collection(full, None).get(include=["documents", "embeddings"])
+        passages = [Passage(**json.loads(d)) for d in got["documents"]]
+        return passages, np.asarray(got["embeddings"], dtype=np.float32)
 
     def heartbeat(self) -> bool:
         try:

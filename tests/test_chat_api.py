@@ -6,7 +6,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_api
+from bot.api import Edge, Services, create_api
 from bot.engine import Engine
 from bot.sessions import Sessions
 from bot.state import Need
@@ -23,7 +23,7 @@ def client(tmp_path, store, fake_embedder):
     ingest(path, "phones", store, fake_embedder, progress=False)
     chat = ScriptedChat(replies=["Here are a few options:"])
     engine = Engine(fake_embedder, store, load_prompts(), chat, k=3, max_message_chars=2000)
-    return TestClient(create_api(engine, Sessions(), "phones"))
+    return TestClient(create_api(Services(engine, Sessions()), Edge("phones")))
 
 
 def say(client, message, session_id=None):

@@ -3,7 +3,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import create_api
+from bot.api import Edge, Services, create_api
 from bot.engine import Engine, format_price, lead_in_is_safe
 from bot.sessions import Sessions
 from bot.state import DialogueState
@@ -24,7 +24,7 @@ def engine(tmp_path, store, fake_embedder):
 
 @pytest.fixture
 def client(engine):
-    return TestClient(create_api(engine, Sessions(), "phones"))
+    return TestClient(create_api(Services(engine, Sessions()), Edge("phones")))
 
 
 def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
@@ -94,7 +94,7 @@ def test_feedback_records_likes_and_dislikes(client):
 
 def test_healthz_reports_the_store(client):
     body = client.get("/healthz").json()
-    assert body == {"status": "ok", "chroma": True, "catalogs": ["phones"]}
+    assert body == {"status": "ok", "chroma": True, "sessions": "ok", "catalogs": ["phones"]}
 
 
 def test_an_unsafe_lead_in_is_replaced(engine):

@@ -1,0 +1,129 @@
+"""Load limits for the HTTP edge: a bounded queue of chat turns (beyond it, "busy, try again"
+at once rather than a timeout), a per-client rate limit, and a cap on request bodies."""
+
+import contextlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Busy(Exception):
+    """More work is waiting than the queue holds; the client should retry shortly."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("busy")
+        self.retry_after = retry_after
+
+
+class Gate:
+    """At most `running` turns at once and `queued` waiting; one more is refused at once."""
+
+    def __init__(self, running: int, queued: int) -> None:
+        self._slots = threading.Semaphore(running)
+        self._lock = threading.Lock()
+        self._inside = 0
+        self.capacity = running + queued
+        self.refused = 0
+
+    @contextlib.contextmanager
+    def enter(self) -> Iterator[None]:
+        with self._lock:
+            if self._inside >= self.capacity:
+                self.refused += 1
+                raise Busy(retry_after=2)
+            self._inside += 1
+        try:
+            with self._slots:
+                yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+
+
+class RateLimiter:
+    """A token bucket per client: `per_minute` requests a minute, in bursts of up to a quarter
+    of that. Clients not seen for a while are forgotten (at most `clients` are kept)."""
+
+    def __init__(self, per_minute: int, clients: int = 10_000) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(1.0, per_minute / 4)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.clients = clients
+
+    def check(self, client: str, now: float | None = None) -> None:
+        """Take one request's token, or raise Busy with the seconds until one is free."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, then = self._buckets.pop(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - then) * self.rate)
+            if tokens < 1:
+                self._buckets[client] = (tokens, now)
+                raise Busy(retry_after=max(1, round((1 - tokens) / self.rate)))
+            self._buckets[client] = (tokens - 1, now)
+            while len(self._buckets) > self.clients:
+                self._buckets.popitem(last=False)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over the limit gets 413 before the app reads it. The
+    limit is per path prefix (admin uploads may be larger); Content-Length is checked first and
+    a body sent without one is counted as it arrives."""
+
+    def __init__(self, app: ASGIApp, default: int, larger: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.larger = larger
+
+    def limit(self, path: str) -> int:
+        return next((n for p, n in self.larger.items() if path.startswith(p)), self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope["path"])
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _too_large(send, limit)
+            return
+        body, more = [], True
+        size = 0
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _too_large(send, limit)
+                return
+            body.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        whole = b"".join(body)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": f"request body over {limit:,} bytes"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
