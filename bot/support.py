@@ -46,7 +46,7 @@ _GENERIC = frozenset({"policy", "policies", "store", "shop", "item", "order"}) |
 _QUESTION = re.compile(r"\?\s*$|^\W*(?:how|what|when|where|can|could|do|does|is|are|will|may|"
                        r"if|who|which|tell me|i want to know)\b", re.I)  # fmt: skip
 MAX_QUOTE = 320  # characters quoted from a policy
-MIN_COVERED = 0.5  # the share of the question's words a passage must hold to be quoted
+MIN_COVERED = 0.5  # a passage must hold more than this share of the question's words
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ def answer_policy(
     text: str, passages: Sequence[Passage], vectors: np.ndarray | None, query: np.ndarray | None
 ) -> PolicyAnswer:
     """The passage that covers the question's words best, quoted; "don't know" when none covers
-    at least half of them. Embedding similarity only breaks ties."""
+    more than half of them (a word in its heading counts half again, one only in its document's
+    title half). Embedding similarity only breaks ties."""
     asked = {w for w in terms(text) if w not in _GENERIC and not w.isdigit()}
     if not asked or not passages:
         return PolicyAnswer(dont_know(), None)
@@ -90,18 +91,22 @@ def answer_policy(
             score += 0.01 * float(vectors[n] @ query)
         if (own or titled) and score > best_score:
             best, best_score = passage, score
-    if best is None or best_score < MIN_COVERED:
+    if best is None or best_score <= MIN_COVERED:
         return PolicyAnswer(dont_know(), None)
     return PolicyAnswer(quote(best, asked), best)
 
 
 def quote(passage: Passage, asked: set[str]) -> str:
-    """The one or two sentences of the passage that share the most words with the question."""
+    """The one or two sentences of the passage that share the most words with the question, in
+    their order; " … " stands for what is left out between them."""
     found = sentences(passage.text)
-    ranked = sorted(found, key=lambda s: -len(asked & set(terms(s))))
-    chosen = [s for s in found if s in ranked[:2]]
+    ranked = sorted(range(len(found)), key=lambda n: -len(asked & set(terms(found[n]))))
+    chosen = sorted(ranked[:2])
+    text = found[chosen[0]]
+    for before, n in zip(chosen, chosen[1:], strict=False):
+        text += (" " if n == before + 1 else " … ") + found[n]
     where = f"{passage.doc}, {passage.section}" if passage.section else passage.doc
-    return f'Our {where} policy ({passage.source}) says: "{shorten(" ".join(chosen), MAX_QUOTE)}"'
+    return f'Our {where} policy ({passage.source}) says: "{shorten(text, MAX_QUOTE)}"'
 
 
 def dont_know() -> str:
