@@ -1,6 +1,7 @@
 """The support desk: questions about the store's policies, answered by quoting its documents (or
 "I don't know" when they do not say), and the handoff to a person."""
 
+import itertools
 import json
 import logging
 import re
@@ -103,7 +104,7 @@ def quote(passage: Passage, asked: set[str]) -> str:
     ranked = sorted(range(len(found)), key=lambda n: -len(asked & set(terms(found[n]))))
     chosen = sorted(ranked[:2])
     text = found[chosen[0]]
-    for before, n in zip(chosen, chosen[1:], strict=False):
+    for before, n in itertools.pairwise(chosen):
         text += (" " if n == before + 1 else " … ") + found[n]
     where = f"{passage.doc}, {passage.section}" if passage.section else passage.doc
     return f'Our {where} policy ({passage.source}) says: "{shorten(text, MAX_QUOTE)}"'

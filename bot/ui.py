@@ -263,5 +263,8 @@ def theme_and_css() -> dict[str, Any]:
     """For gr.mount_gradio_app: the look of both the app and the widget."""
     import gradio as gr
 
-    return {"theme": gr.themes.Soft(primary_hue="indigo"), "css": CSS, "show_error": False,
+    # System fonts: the default theme would have every visitor's browser fetch Google Fonts.
+    theme = gr.themes.Soft(primary_hue="indigo", font=["system-ui", "sans-serif"],
+                           font_mono=["ui-monospace", "monospace"])  # fmt: skip
+    return {"theme": theme, "css": CSS, "show_error": False,
             "footer_links": []}  # fmt: skip

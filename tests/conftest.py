@@ -150,3 +150,24 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         process.terminate()
         process.wait(10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def shop_port() -> int:
+    """The port of the example shop page (another origin than the app's)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def real_app(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, shop_port: int):
+    """The real app on a fresh data directory: its first start ingests the demo catalog."""
+    from tests.real_app import RealApp
+
+    app = RealApp(tmp_path_factory.mktemp("real-app") / "data", model_cache,
+                  f"http://127.0.0.1:{shop_port}")  # fmt: skip
+    app.ingest_hostile_catalog()
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()

@@ -1,52 +1,59 @@
-"""`python app.py` on an empty data directory: ingests the demo catalog and serves the chat."""
+"""`python app.py` for real, through its HTTP API: the first start ingests the demo catalog and
+its policies, chat answers with phones, the support desk and the admin key work, and a restart
+keeps sessions. (The browser side is in test_browser.py.)"""
 
-import json
-import os
-import subprocess
-import sys
 import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_for_http
+from tests.real_app import API_KEY
 
 pytestmark = pytest.mark.real
 
 
-def post(url: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
-
-
-def test_first_start_ingests_the_demo_and_answers_with_phones(tmp_path, model_cache):
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
-        "CONCIERGE_MODEL_CACHE_DIR": str(model_cache),
-        "CONCIERGE_PORT": str(port),
-    }
-    log = tmp_path / "app.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{base}/healthz", 600, process)
-            with urllib.request.urlopen(base + "/", timeout=30) as page:
-                assert "gradio" in page.read().decode().lower()
-            body = post(f"{base}/api/v1/chat", {"message": "an unlocked apple iphone", "k": 5})
-            assert body["action"] == "recommend" and len(body["items"]) == 5
-            assert sum("iPhone" in i["title"] for i in body["items"]) >= 4
-            assert body["items"][0]["image_url"].startswith("https://")
-            assert "$" in body["reply"]
-        finally:
-            process.terminate()
-            process.wait(30)
-    text = log.read_text()
+def test_first_start_ingests_the_demo_and_answers_with_phones(real_app):
+    status, body = real_app.call("/api/v1/chat", {"message": "an unlocked apple iphone", "k": 5})
+    assert status == 200
+    assert body["action"] == "recommend" and len(body["items"]) == 5
+    assert sum("iPhone" in i["title"] for i in body["items"]) >= 4
+    assert body["items"][0]["image_url"].startswith("https://")
+    assert all(i["explanation"] for i in body["items"])
+    assert "$" in body["reply"]
+    text = real_app.log.read_text()
     assert "First start: ingesting the demo catalog" in text
-    assert "3291 added" in text
+    assert "3291 added" in text and "policies for phones: 13 sections from 3 documents" in text
+
+
+def test_the_real_server_serves_items_sessions_policies_and_guards_admin(real_app):
+    status, first = real_app.call("/api/v1/chat", {"message": "a samsung phone under $300"})
+    assert status == 200 and first["items"]
+    sid, item = first["session_id"], first["items"][0]
+    status, stored = real_app.call(f"/api/v1/items/{item['id']}?catalog=phones")
+    assert status == 200 and stored["title"] == item["title"]
+    ask = {"session_id": sid, "message": "do you ship to Canada?"}
+    status, policy = real_app.call("/api/v1/chat", ask)
+    assert policy["action"] == "answer" and policy["sources"][0]["source"] == "shipping.md"
+    assert "outside the United States" in policy["reply"]
+    status, session = real_app.call(f"/api/v1/sessions/{sid}")
+    assert session["need"]["include"]["brand"] == ["Samsung"]
+    assert real_app.call("/api/v1/admin/interactions?catalog=phones")[0] == 401
+    status, health = real_app.call("/healthz")
+    assert health == {"status": "ok", "chroma": True, "sessions": "ok",
+                      "catalogs": ["lamps", "phones"]}  # fmt: skip
+
+
+def test_a_restart_keeps_sessions_and_the_feedback_log(real_app):
+    status, first = real_app.call("/api/v1/chat", {"message": "a motorola phone under $300"})
+    sid, liked = first["session_id"], first["items"][0]["id"]
+    real_app.call("/api/v1/feedback", {"session_id": sid, "item_id": liked, "value": "like"})
+    real_app.restart()
+    status, session = real_app.call(f"/api/v1/sessions/{sid}")
+    assert status == 200 and session["need"]["liked"] == [liked]
+    status, later = real_app.call("/api/v1/chat", {"session_id": sid, "message": "under $200"})
+    assert status == 200
+    assert later["need"]["include"]["brand"] == ["Motorola"] and later["need"]["liked"] == [liked]
+    request = urllib.request.Request(f"{real_app.base}/api/v1/admin/interactions?catalog=phones",
+                                     headers={"X-API-Key": API_KEY})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        export = response.read().decode()
+    assert f'"item": "{liked}", "event": "like"' in export

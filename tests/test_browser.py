@@ -1,0 +1,148 @@
+"""The app in a real browser: Debian's Chromium, headless, driven by Playwright (no browser
+download). It chats, sees cards, clicks a quick reply and a like, checks the phone-width layout,
+and opens the widget inside a shop page served from another origin, where a catalog's markup
+shows as text. Screenshots are kept in test-artifacts/screenshots."""
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.real
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update",
+         "--disable-sync"]  # fmt: skip
+HOSTILE_TITLE = "<img src=x onerror=alert(1)> Desk lamp"
+
+
+def serve_shop(port: int) -> ThreadingHTTPServer:
+    """The example shop page (docs/example-shop) on its own origin."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(ROOT / "docs" / "example-shop"))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if CHROMIUM is None:
+        pytest.skip("needs Debian's chromium (apt-get install chromium); .ci/run installs it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that may load anything from this machine; other hosts are refused and recorded
+    (only the catalog's product images may be asked for)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.outside: list[str] = []
+    page.dialogs: list[str] = []
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if urlparse(url).hostname in ("127.0.0.1", "localhost"):
+            request_route.continue_()
+        else:
+            page.outside.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield page
+    context.close()
+
+
+def send(where, text: str) -> None:
+    box = where.locator("#cc-message textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
+    page.goto(real_app.base + "/")
+    page.locator("#cc-message textarea").wait_for(timeout=60_000)
+    send(page, "an unlocked iPhone")
+    quick = page.locator(".cc-quick button")
+    quick.first.wait_for(timeout=60_000)  # the bot asks (colour) and offers the options
+    options = quick.all_inner_texts()
+    assert len(options) >= 3 and options[-1] == "Any"
+    page.screenshot(path=SHOTS / "1-question.png", full_page=True)
+
+    quick.first.click()
+    cards = page.locator(".cc-card")
+    cards.first.wait_for(timeout=90_000)
+    assert cards.count() >= 3
+    assert options[0].lower() in cards.first.inner_text().lower()  # the colour picked
+    page.locator(".cc-why").first.wait_for()  # explanations on the cards
+    assert page.get_by_text("on the cards").count() >= 1
+
+    page.locator("button.cc-like").first.click()
+    page.locator(".cc-mark", has_text="Liked").wait_for(timeout=30_000)
+    page.get_by_text("Why these?").click()
+    page.locator(".cc-need dt", has_text="Liked").wait_for(timeout=30_000)
+    assert page.locator(".cc-bar-row").count() == cards.count()
+    page.screenshot(path=SHOTS / "2-cards-liked-why.png", full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 392, f"the page is {width}px wide on a 390px phone"
+    page.screenshot(path=SHOTS / "3-phone-width.png", full_page=True)
+    assert page.dialogs == []
+    assert all("bestbuy" in url for url in page.outside), page.outside  # product images only
+
+
+def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
+    real_app, page, shop_port
+):
+    shop = serve_shop(shop_port)
+    try:
+        page.goto(f"http://127.0.0.1:{shop_port}/index.html?concierge={real_app.base}"
+                  "&catalog=lamps")  # fmt: skip
+        frame = page.frame_locator("#concierge")
+        frame.locator("#cc-message textarea").wait_for(timeout=60_000)
+        send(frame, "a desk lamp")
+        card = frame.locator(".cc-card").first
+        card.wait_for(timeout=90_000)
+        titles = frame.locator(".cc-title").all_inner_texts()
+        assert any(HOSTILE_TITLE in t for t in titles), titles
+        assert any("Floor lamp <b>bold</b>" in t for t in titles), titles
+        assert frame.locator('img[src="x"]').count() == 0
+        assert frame.locator(".cc-title b").count() == 0
+        page.wait_for_timeout(1000)
+        assert page.dialogs == [], "catalog markup ran in the browser"
+        page.screenshot(path=SHOTS / "4-widget-in-shop.png", full_page=True)
+    finally:
+        shop.shutdown()
+
+
+def test_a_page_from_an_origin_not_allowed_cannot_frame_the_widget(real_app, page):
+    other = serve_shop(free_port())
+    try:
+        port = other.server_address[1]
+        page.goto(f"http://127.0.0.1:{port}/index.html?concierge={real_app.base}")
+        with pytest.raises(Exception, match="Timeout"):
+            page.frame_locator("#concierge").locator("#cc-message textarea").wait_for(
+                timeout=15_000)  # fmt: skip
+        page.screenshot(path=SHOTS / "5-refused-origin.png")
+    finally:
+        other.shutdown()
