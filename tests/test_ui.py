@@ -1,0 +1,139 @@
+"""What the UI's events do (bot/ui.py Controller) and the HTML of its cards (bot/cards.py), with
+fakes; the page itself is tested in a real browser (test_browser.py)."""
+
+import json
+
+import pytest
+
+from bot.api import Services
+from bot.cards import card, evidence_chips, need_summary, safe_url, weight_chart
+from bot.engine import Engine
+from bot.sessions import Database, EventLog, Sessions
+from bot.ui import Controller, chat_text
+from prompts.loader import load_prompts
+from retrieval.candidates import Weights
+from retrieval.ingest import ingest
+from tests.catalogs import PHONES
+from tests.fakes import ScriptedChat
+
+
+@pytest.fixture
+def control(tmp_path, store, fake_embedder):
+    path = tmp_path / "phones.json"
+    path.write_text(json.dumps(PHONES))
+    ingest(path, "phones", store, fake_embedder, progress=False)
+    engine = Engine(fake_embedder, store, load_prompts(), ScriptedChat(replies=["Here:"]), k=4,
+                    weights=Weights(theta=0.0))  # fmt: skip
+    db = Database(tmp_path / "s.db")
+    return Controller(Services(engine, Sessions(db), EventLog(db)), "phones")
+
+
+def run(control, message, session=""):
+    steps = list(control.respond(message, [], session, "phones"))
+    history, sid, view = steps[-1]
+    assert all(step[2] == {} for step in steps[:-1])  # the view comes with the complete reply
+    return history, sid, view
+
+
+def test_a_recommendation_fills_the_cards_and_the_chat_points_to_them(control):
+    history, sid, view = run(control, "a samsung phone under $600")
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert history[-1]["content"].endswith("on the cards, each with why it fits.")
+    assert "1. " not in history[-1]["content"]  # the listing is on the cards, not in the chat
+    assert view["items"] and all(i["explanation"] for i in view["items"])
+    assert view["need"]["include"]["brand"] == ["Samsung"]
+    stored = control.services.sessions.find(sid)
+    assert stored is not None and stored.need.include["brand"] == ["Samsung"]
+
+
+def test_a_question_offers_its_options_and_any(control):
+    _, _, view = run(control, "a phone")
+    assert view["items"] == [] and view["options"][-1] == "Any" and len(view["options"]) >= 3
+
+
+def test_like_and_dislike_feed_the_need_mark_the_card_and_are_logged(control):
+    _, sid, view = run(control, "a samsung phone under $600")
+    first, second = view["items"][0]["id"], view["items"][1]["id"]
+    view = control.feedback(sid, "phones", first, "like", view)
+    view = control.feedback(sid, "phones", second, "dislike", view)
+    view = control.feedback(sid, "phones", second, "click", view)
+    assert view["marks"] == {first: "Liked", second: "Not for me"} and view["open"] == second
+    need = control.services.sessions.find(sid).need
+    assert need.liked == [first] and need.disliked == [second]
+    events = [(r["item"], r["event"]) for r in control.services.events.export("phones")]
+    assert events[-3:] == [(first, "like"), (second, "dislike"), (second, "click")]
+
+
+def test_the_theta_slider_refilters_the_sessions_items_and_keeps_for_later_turns(control):
+    _, sid, view = run(control, "a samsung phone under $600")
+    assert len(view["items"]) > 1
+    strict = control.retheta(sid, "phones", 0.95)
+    assert strict is not None and strict["theta"] == 0.95
+    assert all(i["weight"] > 0.95 for i in strict["items"])
+    assert len(strict["items"]) < len(view["items"])
+    _, _, later = run(control, "a black one", sid)
+    assert later["theta"] == 0.95
+    assert control.retheta("", "phones", 0.5) is None  # nothing asked yet: nothing to show
+
+
+def test_a_card_shows_catalog_text_as_text():
+    item = {"id": 'x" onmouseover="alert(1)', "title": "<img src=x onerror=alert(1)>",
+            "price": 9.5, "image_url": "javascript:alert(1)", "url": "https://shop.example/x?a=1&b=2",
+            "weight": 0.5, "explanation": "<b>bold</b>", "closest": False,
+            "evidence": [{"field": "title", "text": "<script>alert(1)</script>"}],
+            "attributes": {"rating": 4.25, "colour": ["<i>red</i>"]}}  # fmt: skip
+    html = card(item, 1, "USD", mark="Liked", details=True)
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>" not in html and "<b>" not in html and "<i>red" not in html
+    assert 'data-item="x&quot; onmouseover=&quot;alert(1)"' in html
+    assert "javascript:" not in html and 'class="cc-noimg"' in html.replace("cc-img ", "")
+    assert 'href="https://shop.example/x?a=1&amp;b=2"' in html
+    assert "$9.50" in html and "★ 4.2" in html and "Liked" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://a.example/p.jpg", True),
+        ("http://a.example/p", True),
+        ("javascript:alert(1)", False),
+        ("data:image/png;base64,AAAA", False),
+        ("//a.example/p.jpg", False),
+        ("p.jpg", False),
+        (None, False),
+    ],
+)
+def test_only_plain_web_addresses_become_links_and_images(url, kept):
+    assert (safe_url(url) is not None) is kept
+
+
+def test_evidence_chips_are_unique_and_readable():
+    evidence = [{"field": "item", "text": "whole"}, {"field": "title", "text": "A"},
+                {"field": "title", "text": "A"}, {"field": "brand", "text": "B"}]  # fmt: skip
+    assert evidence_chips(evidence) == [("title", "A"), ("brand", "B")]
+    assert evidence_chips([{"field": "item", "text": "whole"}]) == [("item", "whole")]
+
+
+def test_the_weight_chart_marks_items_above_and_below_theta():
+    items = [{"title": "A", "weight": 1.0}, {"title": "<B>", "weight": 0.2}]
+    html = weight_chart(items, 0.5)
+    assert html.count("cc-pass") == 1 and html.count("cc-fail") == 1
+    assert "&lt;B&gt;" in html and "left:50%" in html
+
+
+def test_the_need_summary_reads_like_a_sentence_list():
+    need = {"wants": ["a rugged phone"], "include": {"brand": ["Samsung"]},
+            "exclude": {"colour": ["pink"]}, "ranges": {"price": {"min": None, "max": 300}},
+            "liked": ["p1"], "avoid": []}  # fmt: skip
+    html = need_summary(need, "USD")
+    for part in ("a rugged phone", "Samsung", "Not colour", "up to $300", "1 item<"):
+        assert part in html
+    assert "Nothing yet" in need_summary({}, None)
+
+
+def test_chat_text_keeps_notes_and_lead_and_drops_the_listing(control):
+    state = control.state("", "phones")
+    turn = control.engine.respond(state, "a samsung phone under $600 " + "x" * 3000)
+    assert turn.items and "\n1. " in turn.reply
+    text = chat_text(turn, turn.reply)
+    assert text.startswith("(Your message was long") and "Here:" in text and "1. " not in text
