@@ -26,6 +26,8 @@ from retrieval.policies import ingest_policies
 log = logging.getLogger("concierge.api")
 MAX_K = 50
 FORMATS = ("csv", "tsv", "json", "jsonl", "parquet")
+STORE_DOWN = ("the catalog store (Chroma) cannot be reached; catalogs already in memory still "
+              "answer, the rest will once it is back")  # fmt: skip
 
 
 class ChatRequest(BaseModel):
@@ -120,6 +122,9 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
     async def failure(request: Request, err: Exception) -> JSONResponse:
         # Logged with its type only: the message may quote prompts or user text.
         log.error("%s %s failed: %s", request.method, request.url.path, type(err).__name__)
+        if not await run_in_threadpool(engine.store.heartbeat):
+            return JSONResponse({"detail": STORE_DOWN}, status_code=503,
+                                headers={"Retry-After": "10"})  # fmt: skip
         return JSONResponse({"detail": "something went wrong on our side; please try again"},
                             status_code=500)  # fmt: skip
 
@@ -192,7 +197,7 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
             "catalogs": engine.store.catalogs() if chroma else [],
         }
         if not chroma:
-            body["error"] = "the Chroma store cannot be reached; chat will fail until it returns"
+            body["error"] = STORE_DOWN
         return JSONResponse(body, status_code=200 if chroma else 503)
 
     # admin: needs the API key -------------------------------------------------------------

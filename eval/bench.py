@@ -41,6 +41,7 @@ STEPS = [
     Step("products", ("--targets", "300"), ("--targets", "30"), needs_shared=False, store=True),
     Step("enrichment", (), ()),
     Step("explanations", (), ("--quick",), needs_shared=False, store=True),  # movies need ../shared
+    Step("bench_load", (), ("--quick",), needs_shared=False, store=True),
 ]
 
 

@@ -45,6 +45,8 @@ def load_catalog(path: Path, mapping_path: Path | None = None, enrich: bool = Tr
     """Read, map and validate a catalog file; with `enrich`, mine attributes from item text."""
     notes: list[str] = []
     rows = list(read_records(path, notes))
+    if not rows:
+        raise CatalogError(f"{path.name} has no rows: it is empty but for its header")
     records = [r for _, r in rows if isinstance(r, dict)]
     override = load_mapping(mapping_path) if mapping_path else None
     mapping = guess_mapping(records[:SAMPLE], override)
@@ -151,6 +153,8 @@ class _RowBuilder:
             canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
             return hashlib.sha1(canonical.encode()).hexdigest()[:16]
         raw = record.get(self.m.id)
+        if isinstance(raw, list | dict):
+            raise RowError(f"the id (field {self.m.id!r}) is a {type(raw).__name__}, not one value")
         value = _text(raw)
         if isinstance(raw, float) and raw.is_integer():
             value = str(int(raw))

@@ -88,6 +88,9 @@ def _read_json(text: str, path: Path) -> Iterator[tuple[str, Record | str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
+        salvaged = _complete_records(text)
+        if salvaged:  # a list cut off (an interrupted download): keep what is whole
+            return iter(salvaged)
         raise CatalogError(
             f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
         ) from None
@@ -108,6 +111,36 @@ def _read_json(text: str, path: Path) -> Iterator[tuple[str, Record | str]]:
         (f"record {n}", r) if isinstance(r, dict) else (f"record {n}", "not a JSON object")
         for n, r in enumerate(data, start=1)
     )
+
+
+def _complete_records(text: str) -> list[tuple[str, Record | str]]:
+    """The whole records at the start of a JSON list that is cut off or broken further on, and
+    one entry saying where it breaks; empty when nothing before the break is whole."""
+    decoder = json.JSONDecoder()
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        return []
+    out: list[tuple[str, Record | str]] = []
+    at = start + 1
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text) or text[at] == "]":
+            return []  # not broken after all (json.loads failed elsewhere): report as invalid
+        try:
+            record, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            break
+        n = len(out) + 1
+        out.append((f"record {n}", record) if isinstance(record, dict)
+                   else (f"record {n}", "not a JSON object"))  # fmt: skip
+    if not out:
+        return []
+    line = text.count("\n", 0, at) + 1
+    reason = (f"the file breaks off here (line {line}): it is truncated or not valid JSON from "
+              "this point; the records before it were read")  # fmt: skip
+    out.append((f"record {len(out) + 1}", reason))
+    return out
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[str, Record | str]]:

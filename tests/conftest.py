@@ -5,13 +5,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from eval.local_http import free_port, wait_for_http
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -101,55 +102,35 @@ def minilm():
     return MiniLMEmbedder()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    """A real `chroma run` on 127.0.0.1:port keeping its data under path; waits until it
+    answers."""
+    chroma = Path(sys.executable).with_name("chroma")
+    with open(path / "server.log", "a") as log:
+        process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1",
+             "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
+    return process
 
 
-def wait_for_http(url: str, seconds: float, process: subprocess.Popen | None = None) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except Exception:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(10)
 
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real `chroma run` on 127.0.0.1 at a free port."""
     port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    chroma = Path(sys.executable).with_name("chroma")
-    log = open(path / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(path / "db"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
         yield "127.0.0.1", port
     finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
+        stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from tests.conftest import ROOT, needs_shared
 
 pytestmark = [pytest.mark.real, needs_shared]
 SECTIONS = ["bench_ingest", "bench_retrieval", "bench_turns", "redial", "simulate_redial",
-            "simulate_products", "products", "enrichment", "explanations", "bench"]  # fmt: skip
+            "simulate_products", "products", "enrichment", "explanations", "load",
+            "bench"]  # fmt: skip
 
 
 def cell(text: str, row: str, column: int) -> float:
@@ -44,3 +45,6 @@ def test_quick_bench_regenerates_every_section(tmp_path, model_cache):
     # explanations: every shown one verified, every planted fact caught
     assert re.search(r"^\| shown explanations verified again from scratch \| (\d+)/\1 ", text, re.M)
     assert re.search(r"^\| planted facts caught \| (\d+)/\1 \|", text, re.M)
+    # load through the real server: no errors, no cross-talk; beyond the queue, only 429s
+    assert "| 4 sessions x 3 turns, all at once | 12 | 0 | 0 |" in text
+    assert re.search(r"refusals \(429.*other statuses: 0;", text)

@@ -47,3 +47,44 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path):
 
     with pytest.raises(ConciergeError, match="cannot reach the Chroma server"):
         make_client(tmp_path, host="127.0.0.1", port=free_port())
+
+
+def test_a_chroma_server_that_goes_away_is_reported_and_the_app_recovers(tmp_path, fake_embedder):
+    from fastapi.testclient import TestClient
+
+    from bot.api import Edge, Services, create_api
+    from bot.sessions import Sessions
+    from tests.conftest import free_port, start_chroma, stop
+
+    port = free_port()
+    server = start_chroma(tmp_path, port)
+    rows = [{"id": str(n), "name": f"{c} {kind}", "category": kind}
+            for n, (c, kind) in enumerate([("Walnut", "table"), ("Oak", "bookcase"),
+                                           ("Pine", "chair"), ("Steel", "lamp")])]  # fmt: skip
+    for name in ("furniture", "spare"):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(rows))
+        ingest(path, name, ItemStore(make_client(tmp_path, "127.0.0.1", port)), fake_embedder,
+               progress=False)  # fmt: skip
+    store = ItemStore(make_client(tmp_path, "127.0.0.1", port))
+    engine = Engine(fake_embedder, store, load_prompts(), None, k=2)
+    api = create_api(Services(engine, Sessions()), Edge("furniture"))
+    client = TestClient(api, raise_server_exceptions=False)  # as a real server answers
+    chat = {"message": "a walnut table", "catalog": "furniture"}
+    assert client.post("/api/v1/chat", json=chat).status_code == 200  # the catalog is in memory
+
+    stop(server)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and "cannot be reached" in health.json()["error"]
+    kept = client.post("/api/v1/chat", json=chat)
+    assert kept.status_code == 200 and kept.json()["items"][0]["id"] == "0"  # served from memory
+    other = client.post("/api/v1/chat", json={**chat, "catalog": "spare"})
+    assert other.status_code == 503 and "cannot be reached" in other.json()["detail"]
+
+    server = start_chroma(tmp_path, port)  # back, with its data
+    try:
+        assert client.get("/healthz").status_code == 200
+        back = client.post("/api/v1/chat", json={**chat, "catalog": "spare"})
+        assert back.status_code == 200 and back.json()["items"][0]["id"] == "0"
+    finally:
+        stop(server)

@@ -1,0 +1,206 @@
+"""Concurrent sessions through the HTTP API of the real app: errors, cross-talk, throughput and
+latency under load, and what happens beyond capacity.
+
+    python -m eval.bench_load [--quick] [--sessions 16] [--turns 5] [--out BENCHMARKS.md]
+    python -m eval.bench_load --base http://127.0.0.1:7860   # against a server already running
+
+Without --base it starts `python app.py` on the benchmark store (the demo phones, packaged
+models), with the rate limit lifted (every session comes from this one address). Each session is
+a shopper with its own brand and budget; after the run, each session's stored need and messages
+must be its own (no cross-talk). Then `--burst` requests arrive at once: those beyond the server's
+turn queue must be refused with 429 at once, never left to time out.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.local_http import free_port, wait_for_http
+from eval.report import machine, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+# The demo catalog's brands with the most items, spelled as it spells them.
+BRANDS = ["Incipio", "OtterBox", "Apple", "Samsung", "Speck", "mophie", "Spigen", "ZAGG",
+          "Tech21", "LifeProof", "Case-Mate", "Belkin", "BLU", "Native Union", "Motorola",
+          "LG"]  # fmt: skip
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    crosstalk: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def call(base: str, path: str, body: dict | None = None, timeout: float = 300) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data, {"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def script(n: int, turns: int) -> tuple[str, float, list[str]]:
+    """Session n's brand, budget and messages."""
+    brand, budget = BRANDS[n % len(BRANDS)], 100.0 + 50 * n
+    said = [f"something from {brand}", f"under ${budget:.0f}", "show me more",
+            "what is your return policy?", "something black"]  # fmt: skip
+    return brand, budget, said[:turns]
+
+
+def run_sessions(base: str, sessions: int, turns: int) -> Outcome:
+    outcome = Outcome()
+    lock = threading.Lock()
+    ids: dict[int, str] = {}
+
+    def shopper(n: int) -> None:
+        session = f"load-{n}-{time.time_ns()}"
+        ids[n] = session
+        for message in script(n, turns)[2]:
+            began = time.perf_counter()
+            status, _ = call(base, "/api/v1/chat", {"session_id": session, "message": message})
+            with lock:
+                outcome.latencies.append(time.perf_counter() - began)
+                outcome.statuses[status] += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=shopper, args=(n,)) for n in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcome.seconds = time.perf_counter() - began
+    for n, session in ids.items():
+        brand, budget, said = script(n, turns)
+        _, state = call(base, f"/api/v1/sessions/{session}")
+        need = state.get("need", {})
+        mine = [m["content"] for m in state.get("messages", []) if m["role"] == "user"]
+        if mine != said:
+            outcome.crosstalk.append(f"session {n}: messages {mine}")
+        brands = need.get("include", {}).get("brand") or []
+        if not brands or {b.casefold() for b in brands} != {brand.casefold()}:  # OtterBox, Otterbox
+            outcome.crosstalk.append(f"session {n}: brand {need.get('include')}")
+        if need.get("ranges", {}).get("price", {}).get("max") != budget:
+            outcome.crosstalk.append(f"session {n}: price {need.get('ranges')}")
+    return outcome
+
+
+def burst(base: str, requests: int) -> Outcome:
+    """`requests` chat turns at the same moment."""
+    outcome = Outcome()
+    lock = threading.Lock()
+    start = threading.Event()
+
+    def one(n: int) -> None:
+        start.wait()
+        began = time.perf_counter()
+        message = f"something from {BRANDS[n % len(BRANDS)]}"
+        status, _ = call(base, "/api/v1/chat", {"message": message})
+        with lock:
+            outcome.latencies.append(time.perf_counter() - began)
+            outcome.statuses[status] += 1
+            if status == 429:
+                outcome.crosstalk.append(f"{time.perf_counter() - began:.3f}")  # refusal time
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(requests)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    start.set()
+    for thread in threads:
+        thread.join()
+    outcome.seconds = time.perf_counter() - began
+    return outcome
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
+
+
+def start_app(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    environment = {**os.environ, **env, "CONCIERGE_DATA_DIR": str(data_dir),
+                   "CONCIERGE_PORT": str(port)}  # fmt: skip
+    log = open(data_dir.parent / "bench-load-app.log", "w")  # noqa: SIM115 - the process keeps it
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=environment,
+                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{base}/healthz", 900, process)
+    return process, base
+
+
+def report(load: Outcome, spike: Outcome, sessions: int, turns: int, queue: int) -> str:
+    ok = load.statuses[200]
+    other = sum(spike.statuses.values()) - spike.statuses[200] - spike.statuses[429]
+    refused = [float(t) for t in spike.crosstalk]
+    return (
+        f"Machine: {machine()}. The real app (packaged SmolLM2 and MiniLM, embedded Chroma, the "
+        f"demo phones), default limits: 2 turns computed at once, {queue} waiting.\n\n"
+        f"| load | turns | errors | cross-talk | throughput (turns/s) | p50 (s) | p95 (s) |\n"
+        f"|---|---:|---:|---:|---:|---:|---:|\n"
+        f"| {sessions} sessions x {turns} turns, all at once | {sum(load.statuses.values())} | "
+        f"{sum(load.statuses.values()) - ok} | {len(load.crosstalk)} | "
+        f"{ok / load.seconds:.2f} | {statistics.median(load.latencies):.2f} | "
+        f"{percentile(load.latencies, 0.95):.2f} |\n\n"
+        f"Beyond capacity: {sum(spike.statuses.values())} turns sent at the same moment got "
+        f'{spike.statuses[200]} answers and {spike.statuses[429]} refusals (429, "busy, try '
+        f'again"), other statuses: {other}; '
+        f"the slowest refusal took {max(refused, default=0):.3f} s, the slowest answer "
+        f"{max(spike.latencies, default=0):.1f} s.\n\n"
+        "Cross-talk is checked after the run: each session's stored user messages, brand and "
+        "budget must be exactly its own script's. Every session comes from 127.0.0.1, so the "
+        "per-client rate limit is lifted for this run (`CONCIERGE_RATE_LIMIT_PER_MINUTE`)."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 sessions of 3 turns, burst 24")
+    parser.add_argument("--sessions", type=int, default=16)
+    parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument("--burst", type=int, default=48)
+    parser.add_argument("--base", help="a server already running (else app.py is started)")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    sessions, turns, spike_size = (4, 3, 24) if args.quick else (args.sessions, args.turns,
+                                                                 args.burst)  # fmt: skip
+    queue = 16
+    process = None
+    base = args.base
+    if base is None:
+        limits = {"CONCIERGE_RATE_LIMIT_PER_MINUTE": "1000000",
+                  "CONCIERGE_MAX_QUEUED_TURNS": str(queue)}  # fmt: skip
+        process, base = start_app(args.data_dir, limits)
+    try:
+        load = run_sessions(base, sessions, turns)
+        spike = burst(base, spike_size)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(30)
+    text = report(load, spike, sessions, turns, queue)
+    print(text)
+    write_section(args.out, "load", text, "python -m eval.bench_load" + (" --quick" * args.quick))
+    if load.crosstalk or sum(load.statuses.values()) != load.statuses[200]:
+        sys.exit(f"load: errors {dict(load.statuses)}, cross-talk {load.crosstalk[:5]}")
+    if set(spike.statuses) - {200, 429}:
+        sys.exit(f"burst: unexpected statuses {dict(spike.statuses)}")
+
+
+if __name__ == "__main__":
+    main()
