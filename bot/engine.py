@@ -28,6 +28,8 @@ from retrieval.store import ItemStore, Manifest
 Action = Literal["ask", "recommend", "answer", "handoff"]
 CURRENCY_MARKS = {"USD": "$", "INR": "₹", "EUR": "€", "GBP": "£"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences ("\x1b[31m"): dropped whole, or "[31m" would read as 31 metres.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
 @dataclass
@@ -444,7 +446,8 @@ class Engine:
         yield sentence if sentence and lead_in_is_safe(sentence, message) else fallback
 
     def _clean(self, message: str) -> tuple[str, list[str]]:
-        text = unicodedata.normalize("NFC", _CONTROL.sub(" ", message or "")).strip()
+        text = _CONTROL.sub(" ", _ESCAPE.sub(" ", message or ""))
+        text = unicodedata.normalize("NFC", text).strip()
         notes = []
         if len(text) > self.max_message_chars:
             text = text[: self.max_message_chars]

@@ -251,3 +251,24 @@ def test_malformed_payloads_are_refused_with_422_not_500(client, body):
     for url in ("/api/v1/chat", "/api/v1/feedback"):
         response = client.post(url, json=body)
         assert response.status_code in (200, 404, 422), (url, body, response.text)
+
+
+def test_a_locked_session_database_keeps_the_chat_up_and_shows_in_healthz(parts):
+    import sqlite3
+
+    services, tmp_path = parts
+    services.sessions.db.timeout = 0.1
+    client = make_client(services)
+    sid = say(client, "a samsung phone")["session_id"]
+    holder = sqlite3.connect(tmp_path / "sessions.db")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        body = say(client, "under $600", sid)  # answered; the session lives on in memory
+        assert body["need"]["include"]["brand"] == ["Samsung"]
+        health = client.get("/healthz").json()
+        assert health["status"] == "degraded" and "locked" in health["sessions"]
+    finally:
+        holder.rollback()
+        holder.close()
+    say(client, "a black one", sid)
+    assert client.get("/healthz").json()["sessions"] == "ok"

@@ -160,3 +160,11 @@ def test_instructions_and_markup_in_catalog_text_steer_nothing(tmp_path, store, 
     [acme] = [i for i in turn.items if i.id == "x"]
     assert "best" not in acme.explanation and "<" not in acme.explanation
     assert acme.explanation == "Its brand is Acme, as you asked."
+
+
+def test_terminal_escapes_are_dropped_whole_and_read_as_nothing(engine):
+    text, _ = engine._clean("\x00\x07\x1b[31mred\x1b[0m phone\x1b]0;title\x07")
+    assert text.split() == ["red", "phone"]  # not "[31m": that would read as 31 metres
+    state = DialogueState(catalog="phones")
+    turn = engine.turn(state, "\x1b[31m\x1b[0m")
+    assert turn.reply_key == "empty" and not state.need.ranges
