@@ -18,6 +18,7 @@ from bot.engine import Engine, Turn
 from bot.errors import ConciergeError, UnknownCatalogError
 from bot.limits import BodyLimit, Busy, Gate, RateLimiter
 from bot.sessions import EventLog, Sessions
+from bot.state import DialogueState
 from bot.support import Handoffs
 from retrieval.embed import Embedder
 from retrieval.ingest import IngestReport, ingest
@@ -77,6 +78,17 @@ class Services:
                                "shown")  # fmt: skip
         if self.handoffs is not None and turn.handoff is not None:
             self.handoffs.deliver(turn.handoff)
+
+    def feedback(self, state: DialogueState, item_id: str, value: str) -> None:
+        """A like or dislike feeds the session's need; it and a click are logged."""
+        with self.sessions.lock(state.session_id):
+            if value == "like":
+                state.need.like(item_id)
+            elif value == "dislike":
+                state.need.dislike(item_id)
+            self.sessions.save(state)
+        if self.events is not None:
+            self.events.record(state.session_id, state.catalog, [item_id], value)
 
 
 def frame_policy(origins: list[str]) -> str:
@@ -151,18 +163,11 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
 
     @api.post("/api/v1/feedback")
     def feedback(body: FeedbackRequest) -> dict:
-        with sessions.lock(body.session_id):
-            state = sessions.find(body.session_id)
-            if state is None:
-                raise HTTPException(404, f"no session {body.session_id!r}")
-            need = state.need
-            if body.value == "like":
-                need.like(body.item_id)
-            elif body.value == "dislike":
-                need.dislike(body.item_id)
-            sessions.save(state)
-        if services.events is not None:
-            services.events.record(state.session_id, state.catalog, [body.item_id], body.value)
+        state = services.sessions.find(body.session_id)
+        if state is None:
+            raise HTTPException(404, f"no session {body.session_id!r}")
+        services.feedback(state, body.item_id, body.value)
+        need = state.need
         return {"session_id": state.session_id, "liked": need.liked, "disliked": need.disliked,
                 "need": need.model_dump()}  # fmt: skip
 

@@ -206,7 +206,7 @@ class Engine:
             return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="empty")
         if understood.reset and not understood.content:
             return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="reset")
-        if not (need.wants or need.liked or need.include or need.constraints()):
+        if not stated(need):
             return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="unclear")
         candidates = self.candidates(state, understood.more)
         if not candidates:
@@ -226,9 +226,7 @@ class Engine:
             return Turn(state, text, "ask", [], manifest.currency, notes, question=question,
                         ranking=ranking)  # fmt: skip
         top = candidates[: max(1, k or self.k)]
-        items = [Recommendation.from_scored(c) for c in top]
-        need.last_shown = [i.id for i in items]
-        need.shown += [i.id for i in items if i.id not in need.shown]
+        items = show(need, top)
         return Turn(state, text, "recommend", items, manifest.currency, notes,
                     would_ask=choice.facet if choice else None, ranking=ranking,
                     picks=top)  # fmt: skip
@@ -301,13 +299,10 @@ class Engine:
         message is read and the need is unchanged but for what counts as shown."""
         manifest = self.manifest(state.catalog)
         need = state.need
-        if not (need.wants or need.liked or need.include or need.constraints()):
+        if not stated(need):
             return Turn(state, "", "answer", [], manifest.currency, reply_key="unclear")
         top = self.candidates(state)[: max(1, k or self.k)]
-        items = [Recommendation.from_scored(c) for c in top]
-        need.last_shown = [i.id for i in items]
-        need.shown += [i.id for i in items if i.id not in need.shown]
-        turn = Turn(state, "", "recommend", items, manifest.currency, picks=top)
+        turn = Turn(state, "", "recommend", show(need, top), manifest.currency, picks=top)
         if top:
             self._explain(turn)
         return turn
@@ -463,6 +458,19 @@ class Engine:
 MAX_PARTS = 3  # the latest wants and avoid-phrases that become query vectors of their own
 LIKED_DECAY = 0.7  # the latest liked item weighs 1, the one before 0.7, then 0.49 ...
 MENTIONED_WEIGHT = 0.5  # an item the other side named, that the person did not react to
+
+
+def stated(need: Need) -> bool:
+    """Whether the person has said anything to search by."""
+    return bool(need.wants or need.liked or need.include or need.constraints())
+
+
+def show(need: Need, top: list[Scored]) -> list[Recommendation]:
+    """The items as shown; the need remembers them (numbered, and as seen)."""
+    items = [Recommendation.from_scored(c) for c in top]
+    need.last_shown = [i.id for i in items]
+    need.shown += [i.id for i in items if i.id not in need.shown]
+    return items
 
 
 def taste(need: Need) -> dict[str, float]:

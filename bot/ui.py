@@ -72,14 +72,7 @@ class Controller:
         """Like, dislike or click ("Details", which opens the card's attributes) on a card: the
         need and the log take it."""
         state = self.state(session_id, catalog)
-        with self.services.sessions.lock(state.session_id):
-            if value == "like":
-                state.need.like(item_id)
-            elif value == "dislike":
-                state.need.dislike(item_id)
-            self.services.sessions.save(state)
-        if self.services.events is not None:
-            self.services.events.record(state.session_id, catalog, [item_id], value)
+        self.services.feedback(state, item_id, value)
         marks = dict(view.get("marks") or {})
         if value in ("like", "dislike"):
             marks[item_id] = "Liked" if value == "like" else "Not for me"

@@ -143,19 +143,25 @@ def start_app(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, st
     return process, base
 
 
-def report(load: Outcome, spike: Outcome, sessions: int, turns: int, queue: int) -> str:
-    ok = load.statuses[200]
+def row(label: str, run: Outcome) -> str:
+    total, ok = sum(run.statuses.values()), run.statuses[200]
+    times = (ok / run.seconds, statistics.median(run.latencies), percentile(run.latencies, 0.95))
+    cells = " | ".join(f"{t:.2f}" for t in times)
+    return f"| {label} | {total} | {total - ok} | {len(run.crosstalk)} | {cells} |"
+
+
+def report(alone: Outcome, load: Outcome, spike: Outcome, sessions: int, turns: int,
+           queue: int) -> str:  # fmt: skip
     other = sum(spike.statuses.values()) - spike.statuses[200] - spike.statuses[429]
     refused = [float(t) for t in spike.crosstalk]
     return (
         f"Machine: {machine()}. The real app (packaged SmolLM2 and MiniLM, embedded Chroma, the "
-        f"demo phones), default limits: 2 turns computed at once, {queue} waiting.\n\n"
+        f"demo phones), default limits: 2 turns computed at once, {queue} waiting. The first "
+        "row is the baseline: one session alone, in the same run.\n\n"
         f"| load | turns | errors | cross-talk | throughput (turns/s) | p50 (s) | p95 (s) |\n"
         f"|---|---:|---:|---:|---:|---:|---:|\n"
-        f"| {sessions} sessions x {turns} turns, all at once | {sum(load.statuses.values())} | "
-        f"{sum(load.statuses.values()) - ok} | {len(load.crosstalk)} | "
-        f"{ok / load.seconds:.2f} | {statistics.median(load.latencies):.2f} | "
-        f"{percentile(load.latencies, 0.95):.2f} |\n\n"
+        f"{row(f'1 session x {turns} turns, alone', alone)}\n"
+        f"{row(f'{sessions} sessions x {turns} turns, all at once', load)}\n\n"
         f"Beyond capacity: {sum(spike.statuses.values())} turns sent at the same moment got "
         f'{spike.statuses[200]} answers and {spike.statuses[429]} refusals (429, "busy, try '
         f'again"), other statuses: {other}; '
@@ -187,16 +193,17 @@ def main(argv: list[str] | None = None) -> None:
                   "CONCIERGE_MAX_QUEUED_TURNS": str(queue)}  # fmt: skip
         process, base = start_app(args.data_dir, limits)
     try:
+        alone = run_sessions(base, 1, turns)
         load = run_sessions(base, sessions, turns)
         spike = burst(base, spike_size)
     finally:
         if process is not None:
             process.terminate()
             process.wait(30)
-    text = report(load, spike, sessions, turns, queue)
+    text = report(alone, load, spike, sessions, turns, queue)
     print(text)
     write_section(args.out, "load", text, "python -m eval.bench_load" + (" --quick" * args.quick))
-    if load.crosstalk or sum(load.statuses.values()) != load.statuses[200]:
+    if any(r.crosstalk or sum(r.statuses.values()) != r.statuses[200] for r in (alone, load)):
         sys.exit(f"load: errors {dict(load.statuses)}, cross-talk {load.crosstalk[:5]}")
     if set(spike.statuses) - {200, 429}:
         sys.exit(f"burst: unexpected statuses {dict(spike.statuses)}")

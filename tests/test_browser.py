@@ -48,7 +48,7 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     """A page that may load anything from this machine; other hosts are refused and recorded
     (only the catalog's product images may be asked for)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -68,7 +68,15 @@ def page(browser):
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield page
+    page.screenshot(path=SHOTS / f"last-{request.node.name}.png", full_page=True)  # for failures
     context.close()
+
+
+def ready(where) -> None:
+    """Wait until the app has loaded and run its first events (the empty cards area is drawn by
+    one), so that a message sent is not lost."""
+    where.locator("#cc-message textarea").wait_for(timeout=60_000)
+    where.get_by_text("Recommendations will appear here").wait_for(timeout=60_000)
 
 
 def send(where, text: str) -> None:
@@ -79,7 +87,7 @@ def send(where, text: str) -> None:
 
 def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     page.goto(real_app.base + "/")
-    page.locator("#cc-message textarea").wait_for(timeout=60_000)
+    ready(page)
     send(page, "an unlocked iPhone")
     quick = page.locator(".cc-quick button")
     quick.first.wait_for(timeout=60_000)  # the bot asks (colour) and offers the options
@@ -119,7 +127,7 @@ def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
         page.goto(f"http://127.0.0.1:{shop_port}/index.html?concierge={real_app.base}"
                   "&catalog=lamps")  # fmt: skip
         frame = page.frame_locator("#concierge")
-        frame.locator("#cc-message textarea").wait_for(timeout=60_000)
+        ready(frame)
         send(frame, "a desk lamp")
         card = frame.locator(".cc-card").first
         card.wait_for(timeout=90_000)
