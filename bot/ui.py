@@ -221,9 +221,12 @@ def _build(control: Controller, compact: bool) -> Any:
             return [], "", "", empty_view()
 
         def from_url(request: gr.Request) -> tuple[str, Any]:
+            """The catalog named in the page's address (?catalog=), else the default; the picker
+            lists the catalogs there are now (one ingested over HTTP shows at once)."""
+            known = control.catalogs()
             wanted = request.query_params.get("catalog") if request else None
-            name = wanted if wanted in control.catalogs() else default
-            return name, gr.update(value=name)
+            name = wanted if wanted in known else default
+            return name, gr.update(value=name, choices=known)
 
         def switch(name: str) -> tuple[list, str, str, dict, str, Any]:
             return ([], "", "", empty_view(), name,

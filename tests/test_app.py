@@ -38,8 +38,8 @@ def test_the_real_server_serves_items_sessions_policies_and_guards_admin(real_ap
     assert session["need"]["include"]["brand"] == ["Samsung"]
     assert real_app.call("/api/v1/admin/interactions?catalog=phones")[0] == 401
     status, health = real_app.call("/healthz")
-    assert health == {"status": "ok", "chroma": True, "sessions": "ok",
-                      "catalogs": ["lamps", "phones"]}  # fmt: skip
+    assert (health["status"], health["chroma"], health["sessions"]) == ("ok", True, "ok")
+    assert {"lamps", "phones"} <= set(health["catalogs"])  # the browser test adds one
 
 
 def test_a_restart_keeps_sessions_and_the_feedback_log(real_app):

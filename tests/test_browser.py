@@ -4,6 +4,7 @@ and opens the widget inside a shop page served from another origin, where a cata
 shows as text. Screenshots are kept in test-artifacts/screenshots."""
 
 import functools
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -154,3 +155,24 @@ def test_a_page_from_an_origin_not_allowed_cannot_frame_the_widget(real_app, pag
         page.screenshot(path=SHOTS / "5-refused-origin.png")
     finally:
         other.shutdown()
+
+
+def test_a_catalog_ingested_over_http_is_in_the_picker_and_answers(real_app, page):
+    import urllib.request
+
+    from tests.real_app import API_KEY
+
+    csv = b"id,title,price\nm1,Blue coffee mug,9\nm2,Travel mug,15\n"
+    request = urllib.request.Request(
+        f"{real_app.base}/api/v1/admin/catalogs/mugs/items?format=csv", csv,
+        {"X-API-Key": API_KEY, "content-type": "text/csv"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert json.loads(response.read())["added"] == 2
+    page.goto(real_app.base + "/")
+    ready(page)
+    page.get_by_label("Catalog").click()
+    page.get_by_role("option", name="mugs").click()
+    page.wait_for_timeout(500)
+    send(page, "a travel mug")
+    page.locator(".cc-card").first.wait_for(timeout=60_000)
+    assert page.locator(".cc-title").first.inner_text() == "1. Travel mug"
