@@ -198,7 +198,8 @@ class Engine:
         manifest = self.manifest(state.catalog)
         need = state.need
         if ask:
-            asked = self._support(state, message) or self._item_question(state, message)
+            clean, notes = self._clean(message)
+            asked = self._support(state, clean, notes) or self._item_question(state, clean, notes)
             if asked is not None:
                 return asked
         text, notes, understood = self.observe(state, message)
@@ -231,10 +232,9 @@ class Engine:
                     would_ask=choice.facet if choice else None, ranking=ranking,
                     picks=top)  # fmt: skip
 
-    def _support(self, state: DialogueState, message: str) -> Turn | None:
+    def _support(self, state: DialogueState, text: str, notes: list[str]) -> Turn | None:
         """ "Talk to a person" (a handoff), or a question about the store's policies, answered
-        from its documents; the need is left as it was."""
-        text, notes = self._clean(message)
+        from its documents; the need is left as it was. `text` is the cleaned message."""
         currency = self.manifest(state.catalog).currency
         if wants_a_person(text):
             state.messages.append(Message(role="user", content=text))
@@ -255,10 +255,9 @@ class Engine:
         return Turn(state, text, "answer", [], currency, notes, reply_key="policy",
                     answer=found.text, sources=sources)  # fmt: skip
 
-    def _item_question(self, state: DialogueState, message: str) -> Turn | None:
+    def _item_question(self, state: DialogueState, text: str, notes: list[str]) -> Turn | None:
         """A question about the items just shown, answered from their attributes; the need is
-        left as it was."""
-        text, notes = self._clean(message)
+        left as it was. `text` is the cleaned message."""
         question = item_question(text, state.need, self.vocabulary(state.catalog).titles)
         if question is None:
             return None

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval.local_http import free_port, wait_for_http
-from eval.report import machine, write_section
+from eval.report import machine, percentile, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 # The demo catalog's brands with the most items, spelled as it spells them.
@@ -40,6 +40,7 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     crosstalk: list[str] = field(default_factory=list)
+    refusals: list[float] = field(default_factory=list)  # seconds to each 429
     seconds: float = 0.0
 
 
@@ -113,7 +114,7 @@ def burst(base: str, requests: int) -> Outcome:
             outcome.latencies.append(time.perf_counter() - began)
             outcome.statuses[status] += 1
             if status == 429:
-                outcome.crosstalk.append(f"{time.perf_counter() - began:.3f}")  # refusal time
+                outcome.refusals.append(outcome.latencies[-1])
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(requests)]
     for thread in threads:
@@ -124,11 +125,6 @@ def burst(base: str, requests: int) -> Outcome:
         thread.join()
     outcome.seconds = time.perf_counter() - began
     return outcome
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
 
 
 def start_app(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -153,7 +149,6 @@ def row(label: str, run: Outcome) -> str:
 def report(alone: Outcome, load: Outcome, spike: Outcome, sessions: int, turns: int,
            queue: int) -> str:  # fmt: skip
     other = sum(spike.statuses.values()) - spike.statuses[200] - spike.statuses[429]
-    refused = [float(t) for t in spike.crosstalk]
     return (
         f"Machine: {machine()}. The real app (packaged SmolLM2 and MiniLM, embedded Chroma, the "
         f"demo phones), default limits: 2 turns computed at once, {queue} waiting. The first "
@@ -165,7 +160,7 @@ def report(alone: Outcome, load: Outcome, spike: Outcome, sessions: int, turns: 
         f"Beyond capacity: {sum(spike.statuses.values())} turns sent at the same moment got "
         f'{spike.statuses[200]} answers and {spike.statuses[429]} refusals (429, "busy, try '
         f'again"), other statuses: {other}; '
-        f"the slowest refusal took {max(refused, default=0):.3f} s, the slowest answer "
+        f"the slowest refusal took {max(spike.refusals, default=0):.3f} s, the slowest answer "
         f"{max(spike.latencies, default=0):.1f} s.\n\n"
         "Cross-talk is checked after the run: each session's stored user messages, brand and "
         "budget must be exactly its own script's. Every session comes from 127.0.0.1, so the "

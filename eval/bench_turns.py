@@ -16,15 +16,10 @@ import statistics
 import time
 from pathlib import Path
 
-from eval.report import machine, write_section
+from eval.report import machine, percentile, write_section
 from eval.simulate import ROOT, build
 
 TURNS = 5
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
 
 
 def row(label: str, first: list[float], complete: list[float]) -> str:

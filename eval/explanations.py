@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.bench_turns import percentile
-from eval.report import machine, write_section
+from eval.report import machine, percentile, write_section
 from eval.simulate import REDIAL, ROOT, build
 
 CATALOGS = ("phones", "ikea", "redial")

@@ -11,6 +11,12 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The value at quantile q (nearest rank); 0 for no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
+
+
 def figure_path(out: Path | None, name: str) -> Path:
     """Where a plot goes: docs/ beside the Markdown file it is shown in (so a quick run into a
     scratch file leaves the committed plots alone)."""
