@@ -73,10 +73,10 @@ class Vocabulary:
             for value in values:
                 key = normalize(value)
                 if _indexable(key, needs_two_words=big):
-                    self._phrases.setdefault(singular(key), []).append((facet, value))
+                    self._phrases.setdefault(_fold(key), []).append((facet, value))
         for item_id, title in self.titles.items():
             for key in _title_keys(title):
-                self._phrases.setdefault(singular(key), []).append(("item", item_id))
+                self._phrases.setdefault(_fold(key), []).append(("item", item_id))
         self._longest = min(MAX_NGRAM, max((len(k.split()) for k in self._phrases), default=1))
         small = [(f, v) for f, vs in facets.items() if len(vs) <= EMBED_MAX_VALUES for v in vs]
         self._fuzzy_keys = {normalize(v): (f, v) for f, v in small if len(normalize(v)) >= 4}
@@ -104,7 +104,8 @@ class Vocabulary:
         hits, i = [], 0
         while i < len(tokens):
             for n in range(min(self._longest, len(tokens) - i), 0, -1):
-                found = self._phrases.get(singular(" ".join(tokens[i : i + n])))
+                span = " ".join(tokens[i : i + n])
+                found = self._phrases.get(singular(span)) or self._phrases.get(span)
                 found = [f for f in found or [] if only in (None, f[0])]
                 if found:
                     hits += [Hit(i, i + n, facet, value, "exact") for facet, value in found]
@@ -112,7 +113,21 @@ class Vocabulary:
                     break
             else:
                 i += 1
-        return _one_item_per_span(hits)
+        return self._one_facet_per_name(_one_item_per_span(hits))
+
+    def _one_facet_per_name(self, hits: list[Hit]) -> list[Hit]:
+        """A name found in several name facets (Jim Carrey: star, and writer of one film) is
+        read in the facet it is most common in: wanting it in all of them at once would ask for
+        the films he both starred in and wrote."""
+        best: dict[tuple[int, int], Hit] = {}
+        for h in hits:
+            kept = best.get((h.start, h.end))
+            if h.facet in NAME_FACETS and (kept is None or self._count(h) > self._count(kept)):
+                best[(h.start, h.end)] = h
+        return [h for h in hits if h.facet not in NAME_FACETS or best[(h.start, h.end)] is h]
+
+    def _count(self, hit: Hit) -> int:
+        return self.facets.get(hit.facet, {}).get(hit.value, 0)
 
     def _fuzzy(self, tokens: Sequence[str], free: list[int], only: str | None) -> list[Hit]:
         keys = [k for k, (f, _) in self._fuzzy_keys.items() if only in (None, f)]
@@ -149,6 +164,13 @@ class Vocabulary:
             facet, value = pool[int(order[0])]
             hits.append(Hit(a, b, facet, value, "embedding"))
         return hits
+
+
+def _fold(key: str) -> str:
+    """The key a phrase is found by: its singular, unless that is a common word ("news" is not
+    "new")."""
+    folded = singular(key)
+    return key if folded in STOPWORDS else folded
 
 
 def _indexable(key: str, needs_two_words: bool) -> bool:

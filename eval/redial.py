@@ -136,11 +136,12 @@ def ablation_rows() -> list[tuple[str, Any]]:
 
     full = Weights()
     dense = replace(full, lexical=0, popularity=0, co=0, liked=0, disliked=0, matched=0,
-                    fields=False)  # fmt: skip
+                    shared=0, fields=False)  # fmt: skip
     return [
         ("dense only (whole need vs item vector)", dense),
         ("+ lexical (BM25)", replace(dense, lexical=full.lexical)),
-        ("+ priors and neighbours of liked items", replace(full, fields=False, matched=0)),
+        ("+ priors and neighbours of liked items", replace(full, fields=False, matched=0, shared=0)),
+        ("+ facet values shared with liked items", replace(full, fields=False, matched=0)),
         ("+ attention rerank (field keys, need parts, values matched) = Concierge", Weights()),
     ]
 

@@ -25,7 +25,7 @@ class Weights:
     """Set by hand from exploratory runs on the ReDial dev split (cross-fitted priors); the
     resulting recall is in BENCHMARKS.md, conversation section."""
 
-    dense: float = 2.0  # β of the need's query vectors, all together
+    dense: float = 1.0  # β of the need's query vectors, all together
     parts: float = 0.5  # the share of `dense` that goes to the need's parts (wants, facet values)
     avoid: float = 1.0  # β subtracted for each phrase to avoid
     lexical: float = 0.5
@@ -34,6 +34,7 @@ class Weights:
     liked: float = 2.0
     disliked: float = 1.0
     matched: float = 0.5  # for a facet named with several values: the share an item has
+    shared: float = 1.0  # facet values shared with a liked item (same director, brand, genres)
     fields: bool = True  # per-field keys and per-part queries; False: the item vector alone
     rerank: int = 100  # how many first-stage candidates the attention rerank sees
     theta: float = 0.0  # keep w_i > θ; on ReDial dev every θ > 0 tried lowered R@10 (BENCHMARKS)
@@ -180,6 +181,7 @@ def retrieve(
         top = np.array([n for n in top if ids[n] in found], dtype=np.int64)
     parts = {k: v[top] for k, v in parts.items()}
     parts["matched"] = w.matched * _matched(items, constraints.include)
+    parts["shared"] = w.shared * _shared(items, [(i, liked[i.id]) for i in known if i.id in liked])
     bias = np.sum([v for k, v in parts.items() if k != "dense"], axis=0)
     queries = _queries(need, w)
     keys = _keys(read, items, vectors, fields=w.fields)
@@ -204,6 +206,24 @@ def _matched(items: list[Item], include: dict[str, tuple[str, ...]]) -> np.ndarr
                  for f, values in several.items()])
         for i in items
     ], dtype=np.float32)  # fmt: skip
+
+
+def _shared(items: list[Item], liked: list[tuple[Item, float]]) -> np.ndarray:
+    """For each item, the most it has in common with one liked item: the Jaccard overlap of
+    their facet values (director, stars, genres; brand, category), times that item's weight."""
+
+    def values(item: Item) -> set[tuple[str, str]]:
+        return {(f, v) for f, vs in item.facets.items() for v in vs}
+
+    references = [(values(i), weight) for i, weight in liked]
+    if not references:
+        return np.zeros(len(items), dtype=np.float32)
+    out = np.zeros(len(items), dtype=np.float32)
+    for row, item in enumerate(items):
+        mine = values(item)
+        out[row] = max(weight * len(mine & theirs) / max(len(mine | theirs), 1)
+                       for theirs, weight in references)  # fmt: skip
+    return out
 
 
 def _admitted(

@@ -131,3 +131,22 @@ def test_items_with_more_of_the_named_values_rank_first(tmp_path):
     single = retrieve(store, "films", need, Constraints(include={"genre": ("drama",)}),
                       Priors(), {}, [], None, w)  # fmt: skip
     assert {c.parts["matched"] for c in single} == {0.0}  # one value named: nothing to share
+
+
+def test_items_sharing_facet_values_with_a_liked_item_rank_first(tmp_path):
+    store = ItemStore(make_client(tmp_path / "data"))
+    rows = [{"id": "ref", "name": "The reference", "genre": ["horror"], "director": ["Ann"]},
+            {"id": "same", "name": "By Ann", "genre": ["horror"], "director": ["Ann"]},
+            {"id": "half", "name": "Also horror", "genre": ["horror"], "director": ["Bo"]},
+            {"id": "none", "name": "Unrelated", "genre": ["comedy"], "director": ["Cy"]}]  # fmt: skip
+    (tmp_path / "films.json").write_text(json.dumps(rows))
+    ingest(tmp_path / "films.json", "films", store, FakeEmbedder(), progress=False)
+    need = NeedVectors("a film", FakeEmbedder().embed(["a film"])[0])
+    w = Weights(dense=0, liked=0, shared=1.0)
+    liked = Constraints(banned=frozenset({"ref"}))
+    found = retrieve(store, "films", need, liked, Priors(), {"ref": 0.5}, [], None, w)
+    assert [c.item.id for c in found] == ["same", "half", "none"]
+    # Jaccard of (facet, value) pairs, times the liked item's weight
+    assert [c.parts["shared"] for c in found] == pytest.approx([0.5, 0.5 / 3, 0.0])
+    nobody = retrieve(store, "films", need, liked, Priors(), {}, [], None, w)
+    assert {c.parts["shared"] for c in nobody} == {0.0}

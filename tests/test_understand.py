@@ -54,6 +54,22 @@ def test_names_are_not_matched_by_embedding():
     assert vocabulary.match(["comfortable"]) == []
 
 
+def test_a_common_word_is_not_a_value_in_the_plural():
+    """The genre "News" folds to "new", which is a common word: "a new horror film" is horror."""
+    vocabulary = Vocabulary({"genre": {"News": 2, "horror": 3}}, {})
+    assert [h.value for h in vocabulary.match(normalize("a new horror film").split())] == ["horror"]
+    assert [h.value for h in vocabulary.match(["news"])] == ["News"]
+
+
+def test_a_name_in_several_name_facets_is_read_where_it_is_most_common():
+    """Jim Carrey stars in many films and wrote one: "films with Jim Carrey" wants his films,
+    not only the one he both wrote and starred in."""
+    vocabulary = Vocabulary({"star": {"Jim Carrey": 12}, "writer": {"Jim Carrey": 1}}, {})
+    need = Need()
+    understand(need, "any films with Jim Carrey?", vocabulary)
+    assert need.include == {"star": ["Jim Carrey"]}
+
+
 def test_titles_with_and_without_year(vocabulary):
     need = Need()
     understand(need, "something like Super Troopers, or The Babadook (2014)", vocabulary)
