@@ -137,11 +137,12 @@ def ablation_rows() -> list[tuple[str, Any]]:
     full = Weights()
     dense = replace(full, lexical=0, popularity=0, co=0, liked=0, disliked=0, matched=0,
                     shared=0, fields=False)  # fmt: skip
+    priors = replace(full, fields=False, matched=0, shared=0)
     return [
         ("dense only (whole need vs item vector)", dense),
         ("+ lexical (BM25)", replace(dense, lexical=full.lexical)),
-        ("+ priors and neighbours of liked items", replace(full, fields=False, matched=0, shared=0)),
-        ("+ facet values shared with liked items", replace(full, fields=False, matched=0)),
+        ("+ priors and neighbours of liked items", priors),
+        ("+ facet values shared with liked items", replace(priors, shared=full.shared)),
         ("+ attention rerank (field keys, need parts, values matched) = Concierge", Weights()),
     ]
 
@@ -307,6 +308,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES} cases, 2 folds")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--cases", type=int, default=0, help="a seeded sample of the dev cases")
+    parser.add_argument("--rest", type=int, default=0, metavar="N",
+                        help="the dev cases outside the seeded sample of N")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="keep the catalog in this store (default: a fresh one)")  # fmt: skip
@@ -321,6 +324,9 @@ def main(argv: list[str] | None = None) -> None:
     folds = 2 if args.quick else args.folds
     if args.quick or args.cases:
         cases = random.Random(0).sample(cases, args.cases or QUICK_CASES)
+    elif args.rest:
+        sample = {id(c) for c in random.Random(0).sample(cases, args.rest)}
+        cases = [c for c in cases if id(c) not in sample]
     ids_by_name = movie_ids()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -361,9 +367,9 @@ def main(argv: list[str] | None = None) -> None:
         text += "\n" + ablation_text(cases, ablation, ids_by_name, figure)
     print(text)
     if args.out:
-        flags = (" --quick" if args.quick else "") + (
-            f" --cases {args.cases}" if args.cases else ""
-        )
+        numbers = [("cases", args.cases), ("rest", args.rest)]
+        flags = " --quick" if args.quick else ""
+        flags += "".join(f" --{name} {value}" for name, value in numbers if value)
         flags += " --ablation" if args.ablation else ""
         write_section(args.out, "redial", text, "python -m eval.redial" + flags)
 

@@ -138,7 +138,7 @@ def test_items_sharing_facet_values_with_a_liked_item_rank_first(tmp_path):
     rows = [{"id": "ref", "name": "The reference", "genre": ["horror"], "director": ["Ann"]},
             {"id": "same", "name": "By Ann", "genre": ["horror"], "director": ["Ann"]},
             {"id": "half", "name": "Also horror", "genre": ["horror"], "director": ["Bo"]},
-            {"id": "none", "name": "Unrelated", "genre": ["comedy"], "director": ["Cy"]}]  # fmt: skip
+            {"id": "none", "name": "Other", "genre": ["comedy"], "director": ["Cy"]}]  # fmt: skip
     (tmp_path / "films.json").write_text(json.dumps(rows))
     ingest(tmp_path / "films.json", "films", store, FakeEmbedder(), progress=False)
     need = NeedVectors("a film", FakeEmbedder().embed(["a film"])[0])
