@@ -197,12 +197,12 @@ class Engine:
         """Understand, retrieve, decide; no text generation (`concierge rank` uses ask=False)."""
         manifest = self.manifest(state.catalog)
         need = state.need
+        text, notes = self._clean(message)
         if ask:
-            clean, notes = self._clean(message)
-            asked = self._support(state, clean, notes) or self._item_question(state, clean, notes)
+            asked = self._support(state, text, notes) or self._item_question(state, text, notes)
             if asked is not None:
                 return asked
-        text, notes, understood = self.observe(state, message)
+        understood = self._understand(state, text)
         if understood is None:
             return Turn(state, text, "answer", [], manifest.currency, notes, reply_key="empty")
         if understood.reset and not understood.content:
@@ -273,17 +273,20 @@ class Engine:
         """Fold a user message into the need: the cleaned text, notes for the reply, and what
         was understood (None for an empty message)."""
         text, notes = self._clean(message)
+        return text, notes, self._understand(state, text)
+
+    def _understand(self, state: DialogueState, text: str) -> Understanding | None:
+        """Fold an already cleaned message into the need (None when it is empty)."""
         state.messages.append(Message(role="user", content=text))
         if not text:
-            return text, notes, None
+            return None
 
         def shown_prices() -> list[float]:  # read only for "cheaper"
             return [
                 i.price for i in self.store.get(state.catalog, state.need.last_shown) if i.price
             ]
 
-        vocabulary = self.vocabulary(state.catalog)
-        return text, notes, understand(state.need, text, vocabulary, shown_prices)
+        return understand(state.need, text, self.vocabulary(state.catalog), shown_prices)
 
     def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
         need = state.need

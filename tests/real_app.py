@@ -65,7 +65,8 @@ class RealApp:
         self.start()
 
     def call(self, path: str, body: Any = None, headers: dict | None = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
+        """A request to the app; a body of bytes is sent as it is (say its content-type)."""
+        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         headers = {"content-type": "application/json", **(headers or {})}
         request = urllib.request.Request(self.base + path, data, headers)
         try:
