@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test check lint typecheck unit fast bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,10 +34,17 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# --durations: the slowest tests stay in sight, so the suite stays near 12 minutes
 unit: $(VENV)/.installed-dev
-	$(BIN)/pytest -q -rs
+	$(BIN)/pytest -q -rs --durations=15
+
+# the tests that load no real model, start no server and ingest no large catalog: the edit loop
+fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -q -rs -m "not real and not scale" --durations=5
 
 test: lint typecheck unit
+
+check: lint typecheck fast
 
 bench: $(VENV)/.installed
 	$(PIP) -e '.[bench]'

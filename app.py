@@ -12,12 +12,12 @@ if TYPE_CHECKING:
 def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     import gradio as gr
 
-    from bot.api import Edge, Services, create_api
-    from bot.errors import UnknownCatalogError
-    from bot.sessions import EventLog, Sessions
+    from bot.answering.support import Handoffs
     from bot.settings import Settings
-    from bot.support import Handoffs
-    from bot.ui import create_ui, create_widget, theme_and_css
+    from bot.web.api import Edge, create_api
+    from bot.web.services import Services
+    from bot.web.sessions import EventLog, Sessions
+    from bot.web.ui import create_ui, create_widget, theme_and_css
     from bot.wiring import (
         build_database,
         build_embedder,
@@ -25,6 +25,7 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
         build_store,
         ensure_demo_catalog,  # fmt: skip
     )
+    from retrieval.errors import UnknownCatalogError
 
     settings = settings or Settings()
     store = build_store(settings)
@@ -36,11 +37,7 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     database = build_database(settings)
     handoffs = Handoffs(settings.data_dir / "handoffs.jsonl", settings.handoff_webhook)
     services = Services(engine, Sessions(database), EventLog(database), handoffs, embedder)
-    edge = Edge(settings.default_catalog, settings.api_key, settings.origins,
-                settings.max_concurrent_turns, settings.max_queued_turns,
-                settings.rate_limit_per_minute, settings.max_request_bytes,
-                settings.max_ingest_bytes)  # fmt: skip
-    api = create_api(services, edge)
+    api = create_api(services, Edge.from_settings(settings))
     look = theme_and_css()
     widget = create_widget(services, settings.default_catalog)
     gr.mount_gradio_app(api, widget, path="/widget", **look)

@@ -5,17 +5,13 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from bot.errors import ConciergeError
 from bot.settings import Settings
 from bot.wiring import offline_environment
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
-    from bot.state import DialogueState
+from retrieval.errors import ConciergeError
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
 
@@ -70,25 +66,12 @@ def export_interactions(
 ) -> None:
     """Write the app's logged feedback (shown, click, like, dislike) as an interactions file,
     for `concierge ingest ... --interactions`."""
-    from bot.sessions import EventLog
+    from bot.web.sessions import EventLog
     from bot.wiring import build_database
 
     text = EventLog(build_database(Settings())).export_jsonl(catalog)
     out.write_text(text, encoding="utf-8")
     print(f"{text.count(chr(10))} events for {catalog} written to {out}")
-
-
-def replay(engine: "Engine", catalog: str, messages: list[tuple[str, str]]) -> "DialogueState":
-    """The state after a logged dialogue's messages, all but the last (a user message)."""
-    from bot.state import DialogueState
-
-    state = DialogueState(catalog=catalog)
-    for role, content in messages[:-1]:
-        if role == "user":
-            engine.observe(state, content)
-        else:
-            engine.observe_assistant(state, content)
-    return state
 
 
 @cli.command()
@@ -122,7 +105,7 @@ def rank(
             print(f"line {number}: skipped ({err})", file=sys.stderr)
             print(json.dumps({"id": case_id, "items": [], "error": str(err)}), flush=True)
             continue
-        state = replay(engine, catalog, messages)
+        state = engine.replay(catalog, messages)
         started = time.perf_counter()
         turn = engine.turn(state, messages[-1][1], k, ask=False)
         ms = round((time.perf_counter() - started) * 1000, 1)
@@ -190,28 +173,33 @@ cli.add_typer(evaluate, name="eval")
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
+def _run_benchmark(module: str, args: list[str]) -> None:
+    """Run a benchmark script of eval/ in its own process: the product never imports eval/,
+    which ships with the source tree, not the package."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "eval" / f"{module}.py").exists():
+        raise ConciergeError(f"eval/{module}.py not found: benchmarks run from a source checkout")
+    raise SystemExit(subprocess.call([sys.executable, "-m", f"eval.{module}", *args], cwd=root))
+
+
 @evaluate.command(context_settings=PASS_THROUGH)
 def offline(ctx: typer.Context) -> None:
     """ReDial dev split through `concierge rank`, with the baselines (python -m eval.redial)."""
-    from eval.redial import main as run
-
-    run(ctx.args)
+    _run_benchmark("redial", ctx.args)
 
 
 @evaluate.command(context_settings=PASS_THROUGH)
 def simulate(ctx: typer.Context) -> None:
     """The simulated user on ReDial and the product catalogs (python -m eval.simulate)."""
-    from eval.simulate import main as run
-
-    run(ctx.args)
+    _run_benchmark("simulate", ctx.args)
 
 
 @cli.command(context_settings=PASS_THROUGH)
 def bench(ctx: typer.Context) -> None:
     """Regenerate every figure in BENCHMARKS.md; --quick: a small sample (python -m eval.bench)."""
-    from eval.bench import main as run
-
-    run(ctx.args)
+    _run_benchmark("bench", ctx.args)
 
 
 @cli.command()

@@ -4,9 +4,9 @@ import os
 import sys
 from pathlib import Path
 
-from bot.engine import Engine
-from bot.sessions import Database
+from bot.engine import Engine, EngineConfig
 from bot.settings import Settings
+from bot.web.sessions import Database
 from prompts.loader import load_prompts
 from retrieval.candidates import Weights
 from retrieval.embed import CachedEmbedder, Embedder, MiniLMEmbedder
@@ -33,11 +33,17 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         from bot.llm import build_chat_model
 
         model = build_chat_model(settings)
-    weights = Weights(theta=settings.theta, temperature=settings.temperature)
+    config = EngineConfig(
+        k=settings.k,
+        max_message_chars=settings.max_message_chars,
+        max_questions=settings.max_questions,
+        weights=Weights(theta=settings.theta, temperature=settings.temperature),
+        drafts=settings.resolved_explain_drafts,
+        draft_tokens=settings.explain_max_tokens,
+    )
     # The engine embeds only short query texts, which repeat turn after turn: cache them.
-    return Engine(CachedEmbedder(embedder), store, load_prompts(), model, settings.k,
-                  settings.max_message_chars, settings.max_questions, weights,
-                  settings.resolved_explain_drafts, settings.explain_max_tokens)  # fmt: skip
+    return Engine(embedder=CachedEmbedder(embedder), store=store, prompts=load_prompts(),
+                  chat=model, config=config)  # fmt: skip
 
 
 def build_database(settings: Settings) -> Database:

@@ -38,7 +38,7 @@ STEPS = [
     Step("redial", ("--cases", "1000", "--ablation"), ("--quick",), store=True),
     # its ReDial half needs ../shared
     Step("simulate", ("--cases", "600", "--targets", "100"), ("--quick",), False, True),
-    Step("products", ("--targets", "300"), ("--targets", "30"), needs_shared=False, store=True),
+    Step("products", ("--targets", "300"), ("--quick",), needs_shared=False, store=True),
     Step("enrichment", (), ()),
     Step("explanations", (), ("--quick",), needs_shared=False, store=True),  # movies need ../shared
     Step("bench_load", (), ("--quick",), needs_shared=False, store=True),

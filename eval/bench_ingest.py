@@ -95,11 +95,11 @@ def _start(env: dict, port: int) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="500 rows per catalog, no cold start")
+    parser.add_argument("--quick", action="store_true", help="200 rows per catalog, no cold start")
     parser.add_argument("--rows", type=int, default=0, help="the first N rows per catalog (0: all)")
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
     args = parser.parse_args(argv)
-    limit = 500 if args.quick else args.rows
+    limit = 200 if args.quick else args.rows
     rows = []
     demo = 0.0
     with tempfile.TemporaryDirectory() as scratch:

@@ -31,7 +31,6 @@ from retrieval.candidates import Constraints, NeedVectors, Weights, retrieve
 from retrieval.catalog import load_catalog
 from retrieval.embed import Embedder
 from retrieval.index import CatalogIndex
-from retrieval.interactions import Priors
 from retrieval.records import Item
 from retrieval.store import ItemStore, make_client
 
@@ -164,7 +163,7 @@ def bench_latency(
                     store.clear_cache()
                     for kind in ("cold", "warm"):  # warm: the same query again, items read
                         started = time.perf_counter()
-                        retrieve(store, "bench", need, c, Priors(), {}, [], index, Weights())
+                        retrieve(store, "bench", need, c, index=index, weights=Weights())
                         times[f"{label}, {kind}"].append((time.perf_counter() - started) * 1000)
             if size == len(items):  # after the timing: the recall run's queries are not timed
                 own = recall_row(store, items, vectors, queries, constraints)

@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     from bot.state import DialogueState
     from eval.simulator import broad_category, opener, shopper
 
-    engine, store = build(args.data_dir, ["phones"])
-    engine.chat = build_chat_model(Settings())
+    engine, store = build(args.data_dir, ["phones"], args.quick)
+    engine = engine.variant(chat=build_chat_model(Settings()))
     ids = sorted(store.titles("phones"))
     rng = random.Random(args.seed)
     targets = store.get("phones", rng.sample(ids, dialogues))

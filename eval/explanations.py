@@ -70,8 +70,8 @@ def run(engine: Any, store: Any, catalogs: list[str], want: int, rng: random.Ran
         ) -> tuple[list["Pair"], list[float], list[float]]:  # fmt: skip
     """Recommend turns of 3 items until `want` pairs, spread evenly over the catalogs: the pairs,
     each turn's time from message to complete reply, and its drafts' generation time."""
-    from bot.engine import format_price
     from bot.state import DialogueState
+    from retrieval.amounts import format_price
 
     pairs: list[Pair] = []
     turn_times: list[float] = []
@@ -106,7 +106,7 @@ class Pair:
     catalog: str
     pick: Any  # the Scored item
     need: Any
-    explanation: Any  # bot.explain.Explanation
+    explanation: Any  # bot.explaining.explain.Explanation
     price_text: Any
 
 
@@ -120,15 +120,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
     args = parser.parse_args(argv)
     want, planted = (12, 10) if args.quick else (args.pairs, args.planted)
+    from bot.explaining.verify import verify
     from bot.llm import build_chat_model
     from bot.settings import Settings
     from bot.state import DialogueState
-    from bot.verify import verify
     from retrieval.candidates import Scored
 
     catalogs = [c for c in CATALOGS if c != "redial" or REDIAL.exists()]
-    engine, store = build(args.data_dir, catalogs)
-    engine.chat = build_chat_model(Settings())
+    engine, store = build(args.data_dir, catalogs, args.quick)
+    engine = engine.variant(chat=build_chat_model(Settings()))
     rng = random.Random(args.seed)
     for _ in engine.stream_reply(engine.turn(DialogueState(catalog="phones"), "a phone")):
         pass  # load and warm the model
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
                ("the top 3, one batched call, 48 tokens", 3, 48, few)]  # fmt: skip
     runs = []
     for label, drafts, tokens, count in configs:
-        variant = engine.drafting(drafts, tokens)
+        variant = engine.variant(drafts=drafts, draft_tokens=tokens)
         for catalog in catalogs:
             variant.warm(catalog)
         runs.append((label, *run(variant, store, catalogs, count, rng)))

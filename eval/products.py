@@ -44,15 +44,18 @@ def model_message(item: Item) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="30 targets, the catalog's slice")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data",
                         help="the benchmark's own store (reused between runs)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.targets = 30
     from bot.state import DialogueState
     from eval.simulate import build
 
     rng = random.Random(5)
-    engine, store = build(args.data_dir, ["phones"])
+    engine, store = build(args.data_dir, ["phones"], args.quick)
     ids = sorted(store.titles("phones"))
     targets = store.get("phones", rng.sample(ids, min(args.targets, len(ids))))
     messages = {
@@ -61,13 +64,13 @@ def main(argv: list[str] | None = None) -> None:
     }
     rows = []
     for name, weights in ablation_rows():
-        engine.weights = weights
+        variant = engine.variant(weights=weights)
         cells = []
         for kind in ("attributes", "model"):
             hits = reciprocal = 0.0
             for target, message in zip(targets, messages[kind], strict=True):
                 state = DialogueState(session_id=target.id, catalog="phones")
-                ranked = [i.id for i in engine.turn(state, message, 10, ask=False).items]
+                ranked = [i.id for i in variant.turn(state, message, 10, ask=False).items]
                 if target.id in ranked:
                     hits += 1
                     reciprocal += 1 / (ranked.index(target.id) + 1)
@@ -77,15 +80,14 @@ def main(argv: list[str] | None = None) -> None:
     examples = "; ".join(f'"{messages[k][n]}"' for n in range(2) for k in ("attributes", "model"))
     text = (
         f"Machine: {machine()}. {len(targets)} random targets from the demo phones catalog "
-        f"(3,291 items), one message each of two kinds (examples: {examples}).\n\n"
+        f"({len(ids):,} items), one message each of two kinds (examples: {examples}).\n\n"
         "| system | attributes hit@10 | attributes MRR@10 | model hit@10 | model MRR@10 |\n"
         "|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n"
     )
     print(text)
     if args.out:
-        write_section(
-            args.out, "products", text, f"python -m eval.products --targets {args.targets}"
-        )
+        flags = " --quick" if args.quick else f" --targets {args.targets}"
+        write_section(args.out, "products", text, "python -m eval.products" + flags)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import copy
 import functools
 import json
 import os
-import random
 import re
 import statistics
 import subprocess
@@ -31,14 +30,23 @@ from pathlib import Path
 from typing import Any
 
 from eval.report import figure_path, machine, write_section
+from eval.samples import QUICK_CASES, movie_slice, sample_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIAL = Path(os.environ.get("CONCIERGE_SHARED_DIR", ROOT.parent / "shared")) / "data/redial"
 CUTOFFS = (1, 10, 50)
 DEPTH = 100  # ranked items asked for: enough for R@50 after removing named items
-QUICK_CASES = 200
 THETAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 PUBLISHED = "UniCRS .050 / .215 / .413; KBRD .028 / .169 / .366; GPT-4 zero-shot R@10 ≈ .19"
+
+
+def movie_catalog(data_dir: Path, quick: bool) -> Path:
+    """The ReDial catalog file to ingest: the whole one, or with `quick` its slice, kept beside
+    the store it goes into."""
+    if not quick:
+        return REDIAL / "catalog.json"
+    cases = REDIAL / "dev_cases.jsonl"
+    return movie_slice(REDIAL / "catalog.json", cases, data_dir / "quick-redial.json")
 
 
 def fold_of(dialog_id: str, folds: int) -> int:
@@ -161,18 +169,17 @@ def use_priors(engine: Any, events: Path) -> None:
 class Ablation:
     """The same cases ranked in-process under each row's weights, fold by fold."""
 
-    def __init__(self, data_dir: Path) -> None:
-        from bot.engine import Engine
-        from prompts.loader import load_prompts
-        from retrieval.embed import CachedEmbedder, MiniLMEmbedder
+    def __init__(self, data_dir: Path, catalog: Path) -> None:
+        from bot.settings import Settings
+        from bot.wiring import build_embedder, build_engine, build_store
         from retrieval.ingest import ingest
-        from retrieval.store import ItemStore, make_client
 
-        embedder = MiniLMEmbedder()
-        store = ItemStore(make_client(data_dir))
-        ingest(REDIAL / "catalog.json", "redial", store, embedder, progress=False)
-        # the rows embed the same need texts: once, as the app's engine does across turns
-        self.engine = Engine(CachedEmbedder(embedder), store, load_prompts(), None)
+        settings = Settings(data_dir=data_dir)
+        embedder = build_embedder()
+        store = build_store(settings)
+        ingest(catalog, "redial", store, embedder, progress=False)
+        # as the app builds it; its cache embeds the rows' shared need texts once
+        self.engine = build_engine(settings, store, embedder, chat=False)
         self.rows = ablation_rows()
         self.ranked: dict[str, dict[str, list[str]]] = {name: {} for name, _ in self.rows}
         self.weights: dict[str, list[float]] = {}  # the full system's w per ranked item
@@ -180,20 +187,19 @@ class Ablation:
     def fold(self, todo: list[tuple[int, dict]], events: Path) -> list[dict]:
         """Rank the fold's cases under every row, with priors learned from `events`; the last
         row's lines as `concierge rank` writes them (ids, policy, ms)."""
-        from bot.cli import replay
-
         engine = self.engine
         use_priors(engine, events)
         lines = []
         for n, case in todo:
             pairs = [(m["role"], m["content"]) for m in messages(case)]
-            history = replay(engine, "redial", pairs)  # the same for every row
+            history = engine.replay("redial", pairs)  # the same for every row
             # Concierge (the last row) first, so that its time includes embedding the need's
             # texts, as a new message does; the other rows find them cached.
             for name, weights in [self.rows[-1], *self.rows[:-1]]:
-                engine.weights = weights
                 started = time.perf_counter()
-                turn = engine.turn(copy.deepcopy(history), pairs[-1][1], DEPTH, ask=False)
+                turn = engine.variant(weights=weights).turn(
+                    copy.deepcopy(history), pairs[-1][1], DEPTH, ask=False
+                )
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 self.ranked[name][str(n)] = [i.id for i in turn.items]
                 if name == self.rows[-1][0]:
@@ -248,16 +254,17 @@ def plot_sweep(sweep: list[tuple[float, float, float, float]], path: Path) -> No
 
 def run_folds(
     cases: list[dict], dialogs: list[dict], folds: int, env: dict[str, str], work: Path,
-    log: Callable[[str], None], ablation: Ablation | None = None,
+    log: Callable[[str], None], catalog: Path, ablation: Ablation | None = None,
 ) -> tuple[dict[str, list[str]], list[dict]]:  # fmt: skip
-    """Rank every case through `concierge rank`, each with priors from the other folds."""
+    """Rank every case through `concierge rank`, each with priors from the other folds; the
+    catalog file is ingested (once: ingest is idempotent)."""
     ranked: dict[str, list[str]] = {}
     lines: list[dict] = []
     for fold, (todo, trained, events) in enumerate(fold_events(cases, dialogs, folds, work)):
         if ablation is not None:  # in-process: the same replay and turn as `concierge rank`
             lines += ablation.fold(todo, events)
         else:
-            concierge("ingest", str(REDIAL / "catalog.json"), "--catalog", "redial",
+            concierge("ingest", str(catalog), "--catalog", "redial",
                       "--interactions", str(events), env=env)  # fmt: skip
             queries = work / f"cases-{fold}.jsonl"
             queries.write_text(
@@ -323,9 +330,9 @@ def main(argv: list[str] | None = None) -> None:
     dialogs = read_jsonl(REDIAL / "dev_dialogs.jsonl")
     folds = 2 if args.quick else args.folds
     if args.quick or args.cases:
-        cases = random.Random(0).sample(cases, args.cases or QUICK_CASES)
+        cases = sample_cases(cases, args.cases or QUICK_CASES)
     elif args.rest:
-        sample = {id(c) for c in random.Random(0).sample(cases, args.rest)}
+        sample = {id(c) for c in sample_cases(cases, args.rest)}
         cases = [c for c in cases if id(c) not in sample]
     ids_by_name = movie_ids()
     started = time.perf_counter()
@@ -334,9 +341,10 @@ def main(argv: list[str] | None = None) -> None:
         data = args.data_dir or work / "data"
         env = {**os.environ, "CONCIERGE_DATA_DIR": str(data)}
         env.setdefault("CONCIERGE_MODEL_CACHE_DIR", str(ROOT / ".concierge/models"))
-        ablation = Ablation(data) if args.ablation else None
+        catalog = movie_catalog(data, args.quick)
+        ablation = Ablation(data, catalog) if args.ablation else None
         log = functools.partial(print, flush=True)
-        ranked, lines = run_folds(cases, dialogs, folds, env, work, log, ablation)
+        ranked, lines = run_folds(cases, dialogs, folds, env, work, log, catalog, ablation)
         bases = baselines(cases, data)
     rows = [
         (name, recall(cases, r, ids_by_name, False)[0], recall(cases, r, ids_by_name, True)[0])

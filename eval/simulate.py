@@ -24,8 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.redial import REDIAL, fold_events, messages, movie_ids, read_jsonl, use_priors
+from eval.redial import (
+    REDIAL,
+    fold_events,
+    messages,
+    movie_catalog,
+    movie_ids,
+    read_jsonl,
+    use_priors,
+)
 from eval.report import figure_path, machine, write_section
+from eval.samples import sample_cases
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -80,11 +89,11 @@ class Config:
     weights: Any = None  # retrieval.candidates.Weights; None: the default
 
 
-def configure(engine: "Engine", config: Config) -> None:
+def configured(engine: "Engine", config: Config) -> "Engine":
+    """The engine under a config's question cap and weights (sharing what it has read)."""
     from retrieval.candidates import Weights
 
-    engine.max_questions = config.max_questions
-    engine.weights = config.weights or Weights()
+    return engine.variant(max_questions=config.max_questions, weights=config.weights or Weights())
 
 
 # ReDial ----------------------------------------------------------------------------------------
@@ -98,8 +107,6 @@ def simulate_redial(
     log: Callable[[str], None],
 ) -> dict[str, list[tuple[list[str], Dialogue]]]:  # fmt: skip
     """Each config's (targets, dialogue) per case, priors cross-fitted by dialogue id."""
-    from bot.cli import replay
-
     ids_by_name = movie_ids()
     dialogs = read_jsonl(REDIAL / "dev_dialogs.jsonl")
     out: dict[str, list[tuple[list[str], Dialogue]]] = {c.name: [] for c in redial_configs()}
@@ -111,13 +118,12 @@ def simulate_redial(
                 if not targets:
                     continue
                 pairs = [(m["role"], m["content"]) for m in messages(case)]
-                history = replay(engine, "redial", pairs)
+                history = engine.replay("redial", pairs)
                 items = store.get("redial", targets)
                 for config in redial_configs():
-                    configure(engine, config)
                     user = movie_user_for(items, seed, n)
-                    dialogue = talk(engine, copy.deepcopy(history), pairs[-1][1], user,
-                                    set(targets), MOVIE_LIST)  # fmt: skip
+                    dialogue = talk(configured(engine, config), copy.deepcopy(history),
+                                    pairs[-1][1], user, set(targets), MOVIE_LIST)  # fmt: skip
                     out[config.name].append((targets, dialogue))
             log(f"fold {fold + 1}/{folds}: {len(todo)} cases")
     return out
@@ -205,7 +211,7 @@ def simulate_products(
     currency = engine.manifest(catalog).currency
     out: dict[tuple[str, str], list[Dialogue]] = {}
     for config in configs:
-        configure(engine, config)
+        variant = configured(engine, config)
         for kind in openers:
             dialogues = out.setdefault((config.name, kind), [])
             for target in chosen:
@@ -216,7 +222,7 @@ def simulate_products(
                 if kind == "standard" and user.clues:
                     first += " " + user.clues.pop(0)
                 state = DialogueState(session_id=target.id, catalog=catalog)
-                dialogues.append(talk(engine, state, first, user, {target.id}, SHOP_LIST))
+                dialogues.append(talk(variant, state, first, user, {target.id}, SHOP_LIST))
     return out
 
 
@@ -255,7 +261,7 @@ def example_dialogue(engine: "Engine", store: Any, catalog: str, seed: int) -> s
     from bot.state import DialogueState
     from eval.simulator import broad_category, opener, shopper
 
-    configure(engine, Config("default"))
+    engine = configured(engine, Config("default"))
     items = store.get(catalog, sorted(store.titles(catalog)))
     target = items[seed % len(items)]
     rng = random.Random(seed)
@@ -297,25 +303,27 @@ def plot_turns(per_turn: list[dict[int, float]], path: Path) -> None:
     fig.savefig(path)
 
 
-def build(data_dir: Path, catalogs: Sequence[str]) -> tuple["Engine", Any]:
+def build(data_dir: Path, catalogs: Sequence[str], quick: bool = False) -> tuple["Engine", Any]:
     """An engine over a store holding the catalogs (ingest is idempotent: a second run of the
-    benchmark embeds nothing)."""
-    from bot.engine import Engine
-    from prompts.loader import load_prompts
-    from retrieval.embed import CachedEmbedder, MiniLMEmbedder
-    from retrieval.ingest import ingest
-    from retrieval.store import ItemStore, make_client
+    benchmark embeds nothing); `quick`: their slices (eval/samples.py)."""
+    from bot.settings import Settings
+    from bot.wiring import build_embedder, build_engine, build_store
+    from eval.samples import product_slice
+    from retrieval.catalog import load_catalog
+    from retrieval.ingest import ingest, ingest_catalog
 
-    embedder = MiniLMEmbedder()
-    store = ItemStore(make_client(data_dir))
+    settings = Settings(data_dir=data_dir)
+    embedder = build_embedder()
+    store = build_store(settings)
     for name in catalogs:
         if name == "redial":
-            ingest(REDIAL / "catalog.json", "redial", store, embedder, progress=False)
+            ingest(movie_catalog(data_dir, quick), "redial", store, embedder, progress=False)
         else:
             file, mapping = PRODUCTS[name]
-            ingest(ROOT / "data" / file, name, store, embedder, ROOT / "data" / mapping,
-                   progress=False)  # fmt: skip
-    engine = Engine(CachedEmbedder(embedder), store, load_prompts(), None)
+            loaded = load_catalog(ROOT / "data" / file, ROOT / "data" / mapping)
+            loaded = product_slice(loaded) if quick else loaded
+            ingest_catalog(loaded, ROOT / "data" / file, name, store, embedder, progress=False)
+    engine = build_engine(settings, store, embedder, chat=False)  # as the app builds it
     for name in catalogs:
         engine.warm(name)
     return engine, store
@@ -344,11 +352,11 @@ def main(argv: list[str] | None = None) -> None:
     do_products = args.only != "redial"
     catalogs = (["redial"] if do_redial else []) + (list(PRODUCTS) if do_products else [])
     started = time.perf_counter()
-    engine, store = build(args.data_dir, catalogs)
+    engine, store = build(args.data_dir, catalogs, args.quick)
     flags = " --quick" if args.quick else f" --cases {args.cases} --targets {args.targets}"
     command = "python -m eval.simulate" + flags
     if do_redial:
-        cases = random.Random(0).sample(read_jsonl(REDIAL / "dev_cases.jsonl"), args.cases)
+        cases = sample_cases(read_jsonl(REDIAL / "dev_cases.jsonl"), args.cases)
         runs = simulate_redial(engine, store, cases, args.folds, args.seed, log)
         text = f"Machine: {machine()}. " + redial_text(runs, len(next(iter(runs.values()))),
                                                        args.folds)  # fmt: skip

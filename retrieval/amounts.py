@@ -1,17 +1,42 @@
-"""Numbers as catalogs write them: "₹1,099", "SR 1,234", "$49.99", "4.2", "64%", "24,269"."""
+"""Money as catalogs and people write it ("₹1,099", "SR 1,234", "$49.99", "200 dollars") and as
+the bot shows it: the one currency table, read by ingest, budgets, the verifier and the UI.
+Plain numbers and percentages in catalog fields ("4.2", "64%", "24,269") are read here too."""
 
 import math
 import re
 
-# Currency marks, by how they are written, to ISO codes.
+from retrieval.numbers import NUMBER
+
+# Currency marks, by how they are written (upper-cased), to ISO codes.
 CURRENCIES = {
     "$": "USD", "US$": "USD", "USD": "USD",
     "₹": "INR", "RS": "INR", "RS.": "INR", "INR": "INR",
     "SR": "SAR", "SAR": "SAR", "﷼": "SAR",
     "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
 }  # fmt: skip
-_MARK = r"(?P<mark>US\$|\$|₹|Rs\.?|INR|SR|SAR|﷼|€|EUR|£|GBP|USD)"
-_NUMBER = r"(?P<num>-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+# How a price is shown, by ISO code; other codes are written before the amount ("SAR 1,234").
+SYMBOLS = {"USD": "$", "INR": "₹", "EUR": "€", "GBP": "£"}
+
+
+def _alternatives(marks: list[str]) -> str:
+    return "|".join(re.escape(m) for m in sorted(marks, key=len, reverse=True))
+
+
+# Any mark of the table (match case-insensitively); one in letters ("Rs", "SAR") not inside a word.
+MARK = (
+    rf"(?:(?<![A-Za-z])(?:{_alternatives([m for m in CURRENCIES if m[0].isalpha()])})"
+    rf"|{_alternatives([m for m in CURRENCIES if not m[0].isalpha()])})"
+)
+# Currency names people write after a number ("200 dollars", "50 bucks").
+CURRENCY_WORDS = r"dollars?|bucks|rupees?|riyals?|euros?|pounds?|quid"
+# A price in running text: a mark then a number, or a number then a currency word or code.
+MONEY = re.compile(
+    rf"{MARK}\s*(?P<a>{NUMBER})"
+    rf"|(?<![\w.])(?P<b>{NUMBER})\s*(?:{CURRENCY_WORDS}|USD|INR|SAR|EUR|GBP)\b",
+    re.I,
+)
+_MARK = rf"(?P<mark>{MARK})"
+_NUMBER = rf"(?P<num>-?(?:{NUMBER}))"
 _AMOUNT = re.compile(
     rf"^\s*(?:{_MARK}\s*)?{_NUMBER}\s*(?:{_MARK.replace('mark', 'mark2')})?\s*$", re.I
 )
@@ -58,3 +83,12 @@ def currency_in_name(name: str) -> str | None:
         if code:
             return code
     return None
+
+
+def format_price(price: float, currency: str | None) -> str:
+    """49.99 USD -> "$49.99"; 1234.5 SAR -> "SAR 1,234.50"; 7 with no currency -> "7"."""
+    amount = f"{price:,.2f}".removesuffix(".00")
+    mark = SYMBOLS.get(currency or "")
+    if mark:
+        return f"{mark}{amount}"
+    return f"{currency} {amount}" if currency else amount

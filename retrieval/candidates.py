@@ -6,6 +6,7 @@ Each source proposes ids; every proposed item is then scored on the same signals
 found by one source is not favoured over the same item found by another.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -122,9 +123,10 @@ def retrieve(
     catalog: str,
     need: NeedVectors,
     constraints: Constraints,
-    priors: Priors,
-    liked: dict[str, float],
-    disliked: list[str],
+    *,
+    priors: Priors | None = None,
+    liked: dict[str, float] | None = None,
+    disliked: Sequence[str] = (),
     index: CatalogIndex | None = None,
     weights: Weights | None = None,
     pool: int = POOL,
@@ -133,6 +135,8 @@ def retrieve(
     person's taste is drawn from (recent and explicit likes count more). With an `index` (the
     catalog in memory), search and filtering run there; without, in Chroma."""
     w = weights or Weights()
+    priors = priors or Priors()
+    liked = liked or {}
     read = _Reader(store, catalog, index)
     known, known_vectors = read.items([*liked, *disliked])  # one round trip
     is_liked = np.array([i.id in liked for i in known], dtype=bool)

@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.errors import CatalogError
 from retrieval.amounts import parse_amount, parse_number
 from retrieval.enrich import enrich_all
+from retrieval.errors import CatalogError
 from retrieval.mapping import (
     IGNORED,
     SAMPLE,

@@ -1,12 +1,12 @@
 """Embedders: texts -> unit vectors. The packaged all-MiniLM-L6-v2 is the default."""
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from cachetools import LRUCache
 
 
 class Embedder(Protocol):
@@ -71,7 +71,7 @@ class CachedEmbedder:
         self.name = inner.name
         self.dimension = inner.dimension
         self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: LRUCache[str, np.ndarray] = LRUCache(size)
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -86,7 +86,4 @@ class CachedEmbedder:
         with self._lock:
             for text in texts:
                 self._vectors[text] = known[text]
-                self._vectors.move_to_end(text)
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
         return out

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from bot.errors import CatalogError
 from retrieval.catalog import Catalog, load_catalog
 from retrieval.embed import Embedder
+from retrieval.errors import CatalogError
 from retrieval.records import Item, Skipped
 from retrieval.store import ItemStore, Manifest, check_name
 

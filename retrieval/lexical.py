@@ -5,11 +5,12 @@ built once per catalog from the texts the store holds (about 2 s and 60 MB for 5
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+
+from retrieval.text import fold
 
 K1, B = 1.2, 0.75
 # Letters and digits apart, so "64GB" and "64 GB" are the same two terms.
@@ -17,8 +18,7 @@ _TERM = re.compile(r"[^\W\d_]+|\d+(?:\.\d+)?")
 
 
 def terms(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return _TERM.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    return _TERM.findall(fold(text))
 
 
 class LexicalIndex:

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.errors import CatalogError
 from retrieval.amounts import currency_in_name, parse_number
+from retrieval.errors import CatalogError
 from retrieval.readers import ID_KEY, Record
 
 

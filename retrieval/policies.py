@@ -1,14 +1,14 @@
 """A store's policy documents (Markdown: shipping, returns, warranty...) cut into passages, one
-per section, for the support desk (bot/support.py). Text is cleaned of markup like any catalog
-text: it is quoted to the person, never obeyed."""
+per section, for the support desk (bot/answering/support.py). Text is cleaned of markup like any
+catalog text: it is quoted to the person, never obeyed."""
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.catalog_text import clean_text
-from bot.errors import ConciergeError
+from retrieval.errors import ConciergeError
+from retrieval.records import Passage
+from retrieval.text import clean_text
 
 if TYPE_CHECKING:
     from retrieval.embed import Embedder
@@ -18,19 +18,6 @@ MAX_DOC_BYTES = 1_000_000
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MARKDOWN = re.compile(r"(\*\*|__|`|^\s*[-*+]\s+|^\s*\d+\.\s+|^>\s?)", re.M)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-
-@dataclass(frozen=True)
-class Passage:
-    id: str  # "<file>#<n>"
-    doc: str  # the document's title (its first heading, else the file name)
-    source: str  # the file name
-    section: str  # the section's heading ("" before the first one)
-    text: str  # the section's text, markup removed
-
-    def document(self) -> str:
-        """What is embedded: the headings say what the section is about."""
-        return f"{self.doc}. {self.section}. {self.text}"
 
 
 def read_policies(folder: Path) -> list[Passage]:

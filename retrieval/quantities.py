@@ -5,7 +5,9 @@ same parser mines catalog text at ingest and reads "at least 64GB" in a chat mes
 import re
 from dataclasses import dataclass
 
-_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+from retrieval.numbers import NUMBER, to_float
+
+_NUM = rf"(?P<num>{NUMBER})"
 
 # (canonical name, unit pattern, factor to the canonical unit). Order matters: first match wins.
 UNITS: list[tuple[str, str, float]] = [
@@ -27,6 +29,8 @@ UNITS: list[tuple[str, str, float]] = [
     ("length_cm", r"ft|feet|foot", 30.48),
     ("power_w", r"w|watts?", 1.0),
 ]
+# Every unit above, as one alternation (a number followed by one is a quantity, not money).
+UNIT_WORDS = "|".join(unit for _, unit, _ in UNITS)
 _PATTERNS = [
     (name, re.compile(rf"(?<![\w.]){_NUM}\s*-?\s*(?:{unit})(?![a-z0-9])", re.I), factor)
     for name, unit, factor in UNITS
@@ -84,7 +88,7 @@ def find_quantities(text: str) -> list[Quantity]:
         for m in pattern.finditer(text):
             side = _SIDE.match(text, m.end()) if name == "length_cm" else None
             named = SIDES[side["side"].lower()] if side else name
-            add(named, float(m.group("num").replace(",", "")), factor, m.start(), m.end())
+            add(named, to_float(m.group("num")), factor, m.start(), m.end())
     for m in _PACK.finditer(text):
         add("pack_count", float(m.group("num") or m.group("n2")), 1.0, m.start(), m.end())
     return sorted(found, key=lambda q: q.start)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.errors import CatalogError
+from retrieval.errors import CatalogError
 
 Record = dict[str, Any]
 FORMATS = {

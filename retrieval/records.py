@@ -71,3 +71,18 @@ class Skipped:
 
     where: str  # "line 12", "record 5", "key 'abc'"
     reason: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One section of a store's policy documents (retrieval/policies.py)."""
+
+    id: str  # "<file>#<n>"
+    doc: str  # the document's title (its first heading, else the file name)
+    source: str  # the file name
+    section: str  # the section's heading ("" before the first one)
+    text: str  # the section's text, markup removed
+
+    def document(self) -> str:
+        """What is embedded: the headings say what the section is about."""
+        return f"{self.doc}. {self.section}. {self.text}"

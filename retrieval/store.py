@@ -5,19 +5,18 @@ Embeddings are always passed in (never Chroma's downloading default embedder); c
 
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
-from bot.errors import ConciergeError, UnknownCatalogError
+from retrieval.errors import ConciergeError, UnknownCatalogError
 from retrieval.index import FieldRow, Row
 from retrieval.interactions import Priors
-from retrieval.policies import Passage
-from retrieval.records import FIELD_NAMES, Item
+from retrieval.records import FIELD_NAMES, Item, Passage
 
 ITEMS_PREFIX = "items-"
 POLICIES_PREFIX = "policies-"  # a catalog's policy documents, one record per section
@@ -151,13 +150,13 @@ class ItemStore:
 
     def clear_cache(self) -> None:
         """Forget what was read: the next reads go to Chroma (after another process's ingest)."""
-        self._rows = _Cache(CACHE_ITEMS)
-        self._field_rows = _Cache(CACHE_ITEMS)
+        self._rows: LRUCache[tuple[str, str], Any] = LRUCache(CACHE_ITEMS)
+        self._field_rows: LRUCache[tuple[str, str], Any] = LRUCache(CACHE_ITEMS)
 
     def _forget(self, name: str, ids: Sequence[str]) -> None:
         for i in ids:
-            self._rows.pop((name, i))
-            self._field_rows.pop((name, i))
+            self._rows.pop((name, i), None)
+            self._field_rows.pop((name, i), None)
 
     def _delete_fields(self, name: str, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), BATCH):
@@ -176,7 +175,7 @@ class ItemStore:
             for m, e, d in zip(got["metadatas"], got["embeddings"], got["documents"], strict=True):
                 found[m["item"]][m["field"]] = (np.asarray(e, dtype=np.float32), d)
             for i, row in found.items():
-                self._field_rows.put((name, i), row)
+                self._field_rows[(name, i)] = row
         out: dict[tuple[str, str], tuple[np.ndarray, str]] = {}
         for i in ids:
             row = self._field_rows.get((name, i)) or {}
@@ -217,7 +216,7 @@ class ItemStore:
         if missing:
             got = self._items(name).get(ids=missing, include=["metadatas", "embeddings"])
             for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
-                self._rows.put((name, i), (Item.from_json(m["item"]), np.asarray(e, np.float32)))
+                self._rows[(name, i)] = (Item.from_json(m["item"]), np.asarray(e, np.float32))
         rows = [row for i in ids if (row := self._rows.get((name, i))) is not None]
         vectors = np.array([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
         return [item for item, _ in rows], vectors
@@ -316,31 +315,6 @@ class ItemStore:
                 full_name, embedding_function=None, configuration=configuration
             )
         return self._collections[full_name]
-
-
-class _Cache:
-    """A bounded map that forgets the least recently used entry first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-
-    def __contains__(self, key: Any) -> bool:
-        return key in self._data
-
-    def get(self, key: Any) -> Any:
-        if key in self._data:
-            self._data.move_to_end(key)
-        return self._data.get(key)
-
-    def put(self, key: Any, value: Any) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)
-
-    def pop(self, key: Any) -> None:
-        self._data.pop(key, None)
 
 
 def _pages(col: Any, *include: str) -> Iterator[tuple[Any, ...]]:

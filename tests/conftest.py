@@ -1,6 +1,7 @@
 """Shared fixtures. The suite fails on any connection that is not to this machine."""
 
 import ipaddress
+import json
 import os
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -56,9 +58,11 @@ class FakeEmbedder:
     """Deterministic bag-of-words vectors: texts sharing words are close. Counts what it embeds."""
 
     name = "fake-bow"
-    dimension = 2048  # few hash collisions: unrelated words stay apart
 
-    def __init__(self) -> None:
+    def __init__(self, dimension: int = 2048) -> None:
+        # 2048: few hash collisions, so unrelated words stay apart; tests about scale, not
+        # similarity, pass fewer (Chroma's writes and index grow with the dimension)
+        self.dimension = dimension
         self.embedded = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -82,6 +86,21 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+def engine_over(store, embedder, catalogs: dict[str, Any], folder: Path, chat=None, **config):
+    """An engine over `store` once each catalog ({name: rows}) is ingested from a JSON file in
+    `folder`; `config` holds EngineConfig values (k, max_questions, weights ...)."""
+    from bot.engine import Engine, EngineConfig
+    from prompts.loader import load_prompts
+    from retrieval.ingest import ingest
+
+    for name, rows in catalogs.items():
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(rows))
+        ingest(path, name, store, embedder, progress=False)
+    return Engine(embedder=embedder, store=store, prompts=load_prompts(), chat=chat,
+                  config=EngineConfig(**config))  # fmt: skip
+
+
 @pytest.fixture
 def store(tmp_path: Path):
     from retrieval.store import ItemStore, make_client
@@ -100,6 +119,23 @@ def minilm():
     from retrieval.embed import MiniLMEmbedder
 
     return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def minilm_phones(tmp_path_factory: pytest.TempPathFactory, minilm):
+    """The demo catalog's first 300 rows in embedded Chroma with real MiniLM vectors, ingested
+    once for the real-model tests that only read it: many near-identical titles (the same case
+    for several phones)."""
+    from retrieval.ingest import ingest
+    from retrieval.store import ItemStore, make_client
+
+    folder = tmp_path_factory.mktemp("minilm-phones")
+    path = folder / "phones.json"
+    path.write_text(json.dumps(json.loads((ROOT / "data/bestbuy_phones.json").read_text())[:300]))
+    store = ItemStore(make_client(folder / "data"))
+    ingest(path, "phones", store, minilm, ROOT / "data/mappings/bestbuy_phones.yaml",
+           progress=False)  # fmt: skip
+    return store
 
 
 def start_chroma(path: Path, port: int) -> subprocess.Popen:
@@ -141,11 +177,14 @@ def shop_port() -> int:
 
 @pytest.fixture(scope="session")
 def real_app(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, shop_port: int):
-    """The real app on a fresh data directory: its first start ingests the demo catalog."""
+    """The real app on a fresh data directory: its first start ingests the demo catalog (every
+    fourth item of it, so that the first start takes a quarter of the time)."""
     from tests.real_app import RealApp
 
-    app = RealApp(tmp_path_factory.mktemp("real-app") / "data", model_cache,
-                  f"http://127.0.0.1:{shop_port}")  # fmt: skip
+    folder = tmp_path_factory.mktemp("real-app")
+    demo = folder / "bestbuy_phones.json"  # the demo's file name: its policies load with it
+    demo.write_text(json.dumps(json.loads((ROOT / "data/bestbuy_phones.json").read_text())[::4]))
+    app = RealApp(folder / "data", model_cache, f"http://127.0.0.1:{shop_port}", demo)
     app.ingest_hostile_catalog()
     app.start()
     try:

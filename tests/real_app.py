@@ -26,8 +26,9 @@ HOSTILE = [
 
 
 class RealApp:
-    def __init__(self, data_dir: Path, model_cache: Path, shop_origin: str) -> None:
+    def __init__(self, data_dir: Path, model_cache: Path, shop_origin: str, demo: Path) -> None:
         self.data_dir = data_dir
+        self.demo_items = len(json.loads(demo.read_text()))
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / "app.log"
@@ -38,6 +39,7 @@ class RealApp:
             "CONCIERGE_PORT": str(self.port),
             "CONCIERGE_API_KEY": API_KEY,
             "CONCIERGE_ALLOWED_ORIGINS": shop_origin,
+            "CONCIERGE_DEMO_CATALOG_PATH": str(demo),
         }
         self.process: subprocess.Popen | None = None
 

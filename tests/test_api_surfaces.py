@@ -10,15 +10,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.api import Edge, Services, create_api
-from bot.engine import Engine
-from bot.sessions import Database, EventLog, Sessions
-from bot.support import Handoffs
-from prompts.loader import load_prompts
-from retrieval.ingest import ingest
+from bot.answering.support import Handoffs
+from bot.web.api import Edge, create_api
+from bot.web.services import Services
+from bot.web.sessions import Database, EventLog, Sessions
 from retrieval.policies import ingest_policies
 from tests.catalogs import PHONES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, engine_over
 from tests.fakes import ScriptedChat
 
 KEY = "test-key-123"
@@ -27,12 +25,9 @@ ORIGIN = "http://shop.example:8080"
 
 @pytest.fixture
 def parts(tmp_path, store, fake_embedder):
-    path = tmp_path / "phones.json"
-    path.write_text(json.dumps(PHONES))
-    ingest(path, "phones", store, fake_embedder, progress=False)
+    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path,
+                         ScriptedChat(replies=["Here you go:"]), k=3)  # fmt: skip
     ingest_policies(ROOT / "data" / "policies" / "phones", "phones", store, fake_embedder)
-    engine = Engine(fake_embedder, store, load_prompts(), ScriptedChat(replies=["Here you go:"]),
-                    k=3)  # fmt: skip
     db = Database(tmp_path / "sessions.db")
     services = Services(engine, Sessions(db), EventLog(db),
                         Handoffs(tmp_path / "handoffs.jsonl"), fake_embedder)  # fmt: skip

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.budget import parse_ranges
+from bot.understanding.budget import parse_ranges
 
 
 @pytest.mark.parametrize(

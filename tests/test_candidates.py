@@ -67,8 +67,8 @@ def test_retrieve_fuses_liked_neighbours_and_priors(phones):
     embed = FakeEmbedder().embed
     priors = Priors(popularity={"p9": 1.0}, co={"p5": {"p8": 1.0}}, top=["p9"])
     need = NeedVectors("a phone", embed(["a phone"])[0])
-    found = retrieve(phones, "phones", need, Constraints(banned=frozenset({"p5"})), priors,
-                     {"p5": 1.0}, ["p10"])  # fmt: skip
+    found = retrieve(phones, "phones", need, Constraints(banned=frozenset({"p5"})),
+                     priors=priors, liked={"p5": 1.0}, disliked=["p10"])  # fmt: skip
     ids = [c.item.id for c in found]
     assert "p5" not in ids and ids.index("p8") < 3  # co-occurs with the liked Nokia
     by_id = {c.item.id: c for c in found}
@@ -86,8 +86,9 @@ def test_the_in_memory_index_and_chroma_search_rank_alike(phones):
     c = Constraints(ranges={"price": (None, 500)}, exclude={"brand": ("Apple",)})
     w = Weights(lexical=0)
     index = CatalogIndex.read(phones, "phones")
-    by_chroma = retrieve(phones, "phones", need, c, Priors(), {"p6": 1.0}, ["p2"], None, w)
-    by_index = retrieve(phones, "phones", need, c, Priors(), {"p6": 1.0}, ["p2"], index, w)
+    taste = {"liked": {"p6": 1.0}, "disliked": ["p2"], "weights": w}
+    by_chroma = retrieve(phones, "phones", need, c, **taste)
+    by_index = retrieve(phones, "phones", need, c, index=index, **taste)
     assert [x.item.id for x in by_index] == [x.item.id for x in by_chroma]
     # the index holds field keys as float16
     assert [x.score for x in by_index] == pytest.approx([x.score for x in by_chroma], abs=1e-3)
@@ -125,11 +126,11 @@ def test_items_with_more_of_the_named_values_rank_first(tmp_path):
     need = NeedVectors("a film", FakeEmbedder().embed(["a film"])[0])
     named = Constraints(include={"genre": ("horror", "drama", "comedy")})
     w = Weights(dense=0, matched=1.0)
-    found = retrieve(store, "films", need, named, Priors(), {}, [], None, w)
+    found = retrieve(store, "films", need, named, weights=w)
     assert [c.item.id for c in found] == ["all", "two", "one"]
     assert [c.parts["matched"] for c in found] == pytest.approx([1.0, 2 / 3, 1 / 3])
     single = retrieve(store, "films", need, Constraints(include={"genre": ("drama",)}),
-                      Priors(), {}, [], None, w)  # fmt: skip
+                      weights=w)  # fmt: skip
     assert {c.parts["matched"] for c in single} == {0.0}  # one value named: nothing to share
 
 
@@ -144,9 +145,9 @@ def test_items_sharing_facet_values_with_a_liked_item_rank_first(tmp_path):
     need = NeedVectors("a film", FakeEmbedder().embed(["a film"])[0])
     w = Weights(dense=0, liked=0, shared=1.0)
     liked = Constraints(banned=frozenset({"ref"}))
-    found = retrieve(store, "films", need, liked, Priors(), {"ref": 0.5}, [], None, w)
+    found = retrieve(store, "films", need, liked, liked={"ref": 0.5}, weights=w)
     assert [c.item.id for c in found] == ["same", "half", "none"]
     # Jaccard of (facet, value) pairs, times the liked item's weight
     assert [c.parts["shared"] for c in found] == pytest.approx([0.5, 0.5 / 3, 0.0])
-    nobody = retrieve(store, "films", need, liked, Priors(), {}, [], None, w)
+    nobody = retrieve(store, "films", need, liked, weights=w)
     assert {c.parts["shared"] for c in nobody} == {0.0}

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import CatalogError
 from retrieval.catalog import load_catalog
+from retrieval.errors import CatalogError
 
 ROWS = [
     {"sku": "a1", "name": "Nokia 3310", "brand": "Nokia", "price": "$59.99", "color": "Blue"},

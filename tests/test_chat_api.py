@@ -6,23 +6,19 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import Edge, Services, create_api
-from bot.engine import Engine
-from bot.sessions import Sessions
 from bot.state import Need
-from prompts.loader import load_prompts
-from retrieval.ingest import ingest
+from bot.web.api import Edge, create_api
+from bot.web.services import Services
+from bot.web.sessions import Sessions
 from tests.catalogs import PHONES
+from tests.conftest import engine_over
 from tests.fakes import ScriptedChat
 
 
 @pytest.fixture
 def client(tmp_path, store, fake_embedder):
-    path = tmp_path / "phones.json"
-    path.write_text(json.dumps(PHONES))
-    ingest(path, "phones", store, fake_embedder, progress=False)
     chat = ScriptedChat(replies=["Here are a few options:"])
-    engine = Engine(fake_embedder, store, load_prompts(), chat, k=3, max_message_chars=2000)
+    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, chat, k=3)
     return TestClient(create_api(Services(engine, Sessions()), Edge("phones")))
 
 

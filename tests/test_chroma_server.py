@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from bot.engine import Engine
-from bot.errors import ConciergeError
+from bot.engine import Engine, EngineConfig
 from bot.state import DialogueState
 from prompts.loader import load_prompts
+from retrieval.errors import ConciergeError
 from retrieval.ingest import ingest
 from retrieval.store import ItemStore, make_client
 
@@ -35,7 +35,13 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_
     assert store.manifest("furniture").currency == "SAR"
     assert store.heartbeat()
     # A whole turn through the server: lexical index, dense search, field keys and the rerank.
-    engine = Engine(fake_embedder, store, load_prompts(), None, k=2)
+    engine = Engine(
+        embedder=fake_embedder,
+        store=store,
+        prompts=load_prompts(),
+        chat=None,
+        config=EngineConfig(k=2),
+    )
     turn = engine.turn(DialogueState(session_id="s", catalog="furniture"), "a walnut table")
     assert turn.items[0].id == "1"
     assert {e["field"] for e in turn.items[0].evidence} <= {"item", "title", "facets"}
@@ -52,8 +58,9 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path):
 def test_a_chroma_server_that_goes_away_is_reported_and_the_app_recovers(tmp_path, fake_embedder):
     from fastapi.testclient import TestClient
 
-    from bot.api import Edge, Services, create_api
-    from bot.sessions import Sessions
+    from bot.web.api import Edge, create_api
+    from bot.web.services import Services
+    from bot.web.sessions import Sessions
     from tests.conftest import free_port, start_chroma, stop
 
     port = free_port()
@@ -67,7 +74,13 @@ def test_a_chroma_server_that_goes_away_is_reported_and_the_app_recovers(tmp_pat
         ingest(path, name, ItemStore(make_client(tmp_path, "127.0.0.1", port)), fake_embedder,
                progress=False)  # fmt: skip
     store = ItemStore(make_client(tmp_path, "127.0.0.1", port))
-    engine = Engine(fake_embedder, store, load_prompts(), None, k=2)
+    engine = Engine(
+        embedder=fake_embedder,
+        store=store,
+        prompts=load_prompts(),
+        chat=None,
+        config=EngineConfig(k=2),
+    )
     api = create_api(Services(engine, Sessions()), Edge("furniture"))
     client = TestClient(api, raise_server_exceptions=False)  # as a real server answers
     chat = {"message": "a walnut table", "catalog": "furniture"}

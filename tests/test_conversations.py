@@ -7,30 +7,25 @@ import pytest
 
 from bot.engine import Engine, Turn
 from bot.state import DialogueState
-from prompts.loader import load_prompts
-from retrieval.ingest import ingest
 from retrieval.interactions import learn_priors
 from retrieval.store import ItemStore, make_client
 from tests.catalogs import FURNITURE, MOVIE_SESSIONS, MOVIES, PHONES
-from tests.conftest import FakeEmbedder
+from tests.conftest import FakeEmbedder, engine_over
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("conversations")
     store = ItemStore(make_client(tmp / "data"))
-    embedder = FakeEmbedder()
-    for name, rows in (("phones", PHONES), ("furniture", FURNITURE), ("movies", MOVIES)):
-        path = tmp / f"{name}.json"
-        path.write_text(json.dumps(rows))
-        ingest(path, name, store, embedder, progress=False)
+    catalogs = {"phones": PHONES, "furniture": FURNITURE, "movies": MOVIES}
+    engine = engine_over(store, FakeEmbedder(), catalogs, tmp, k=3, max_questions=2)
     events = tmp / "events.jsonl"
     events.write_text("".join(
         json.dumps({"session": str(n), "item": item, "event": "mention"}) + "\n"
         for n, session in enumerate(MOVIE_SESSIONS) for item in session
     ))  # fmt: skip
-    store.save_priors("movies", learn_priors(events, set(MOVIES)))
-    return Engine(embedder, store, load_prompts(), None, k=3, max_questions=2)
+    store.save_priors("movies", learn_priors(events, set(MOVIES)))  # read at the first turn
+    return engine
 
 
 class Talk:

@@ -1,25 +1,22 @@
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api import Edge, Services, create_api
-from bot.engine import Engine, format_price, lead_in_is_safe
-from bot.sessions import Sessions
+from bot.engine.reply import lead_in_is_safe
 from bot.state import DialogueState
-from prompts.loader import load_prompts
-from retrieval.ingest import ingest
+from bot.web.api import Edge, create_api
+from bot.web.services import Services
+from bot.web.sessions import Sessions
+from retrieval.amounts import format_price
+from tests.conftest import engine_over
 from tests.fakes import ScriptedChat
 from tests.test_ingest import PHONES
 
 
 @pytest.fixture
 def engine(tmp_path, store, fake_embedder):
-    path = tmp_path / "p.json"
-    path.write_text(json.dumps(PHONES))
-    ingest(path, "phones", store, fake_embedder, progress=False)
     chat = ScriptedChat(replies=["Here are some options you may like:"])
-    return Engine(fake_embedder, store, load_prompts(), chat, k=2, max_message_chars=100)
+    return engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, chat, k=2,
+                       max_message_chars=100)  # fmt: skip
 
 
 @pytest.fixture
@@ -98,7 +95,7 @@ def test_healthz_reports_the_store(client):
 
 
 def test_an_unsafe_lead_in_is_replaced(engine):
-    engine.chat = ScriptedChat(replies=["The Nokia costs 20 dollars and has 5G"])
+    engine = engine.variant(chat=ScriptedChat(replies=["The Nokia costs 20 dollars and has 5G"]))
     turn = engine.respond(DialogueState(catalog="phones"), "a cheap phone")
     assert turn.reply.startswith("Here is what I found for you:")
     assert "20 dollars" not in turn.reply
@@ -147,11 +144,8 @@ def test_instructions_and_markup_in_catalog_text_steer_nothing(tmp_path, store, 
                         "best phone ever. <script>alert(1)</script>"},
         {"id": "y", "name": "Zeta phone", "brand": "Zeta", "price": "$89", "description": "Slim."},
     ]  # fmt: skip
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(rows))
-    ingest(path, "evil", store, fake_embedder, progress=False)
     chat = ScriptedChat(replies=["Here you go:", "It is the best phone ever, says the listing."])
-    engine = Engine(fake_embedder, store, load_prompts(), chat, k=2, drafts=2)
+    engine = engine_over(store, fake_embedder, {"evil": rows}, tmp_path, chat, k=2, drafts=2)
     turn = engine.respond(DialogueState(catalog="evil"), "an acme phone with long battery")
     prompts = " ".join(str(m.content) for p in chat.prompts for m in p)
     assert (
@@ -163,7 +157,7 @@ def test_instructions_and_markup_in_catalog_text_steer_nothing(tmp_path, store, 
 
 
 def test_terminal_escapes_are_dropped_whole_and_read_as_nothing(engine):
-    text, _ = engine._clean("\x00\x07\x1b[31mred\x1b[0m phone\x1b]0;title\x07")
+    text, _ = engine.clean("\x00\x07\x1b[31mred\x1b[0m phone\x1b]0;title\x07")
     assert text.split() == ["red", "phone"]  # not "[31m": that would read as 31 metres
     state = DialogueState(catalog="phones")
     turn = engine.turn(state, "\x1b[31m\x1b[0m")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.measures import parse_measures
 from bot.state import Range
+from bot.understanding.measures import parse_measures
 from retrieval.enrich import enrich_all
 from retrieval.quantities import find_quantities
 from retrieval.records import Item

@@ -18,7 +18,7 @@ from retrieval.store import ItemStore, make_client
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.real
-ROWS = 800  # the ingest writes 256 items a step: the kill lands after the first step or two
+ROWS = 600  # the ingest writes 256 items a step: the kill lands after the first step or two
 
 
 def progress(log: Path) -> int:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import CatalogError
 from retrieval.catalog import MAX_TEXT, load_catalog
+from retrieval.errors import CatalogError
 from retrieval.ingest import ingest
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.item_questions import ItemQuestion, answer, item_question
+from bot.answering.items import ItemQuestion, answer, item_question
 from bot.state import Need
 from retrieval.records import Item
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from bot.limits import Busy, Gate, RateLimiter
+from bot.web.limits import Busy, Gate, RateLimiter
 
 
 def test_the_gate_runs_some_queues_some_and_refuses_the_rest_at_once():

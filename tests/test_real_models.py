@@ -67,7 +67,7 @@ def test_a_local_model_path_is_chosen_by_settings_alone(model_cache):
      ("something scary", "genre", "horror"), ("a prepaid one", "category", "Prepaid Phones")],
 )  # fmt: skip
 def test_minilm_links_everyday_words_to_the_catalogs_own(minilm, said, facet, value):
-    from bot.vocabulary import Vocabulary, normalize
+    from bot.understanding.vocabulary import Vocabulary, normalize
 
     facets = {
         "category": dict.fromkeys(["Cell Phones", "Cell Phone Accessories", "Prepaid Phones",
@@ -79,32 +79,24 @@ def test_minilm_links_everyday_words_to_the_catalogs_own(minilm, said, facet, va
 
 
 def test_minilm_leaves_unrelated_words_alone(minilm):
-    from bot.vocabulary import Vocabulary, normalize
+    from bot.understanding.vocabulary import Vocabulary, normalize
 
     facets = {"category": dict.fromkeys(["Cell Phones", "Sofas", "Beds"], 1)}
     words = normalize("a good camera and long battery life, cheap").split()
     assert Vocabulary(facets, {}, minilm.embed).match(words) == []
 
 
-def test_an_exact_product_title_ranks_that_product_first(tmp_path, minilm):
+def test_an_exact_product_title_ranks_that_product_first(minilm_phones, minilm):
     """The demo catalog's first 300 rows, real MiniLM, embedded Chroma: many near-identical
     titles (the same case for several phones), where lexical matching must decide."""
-    import json
-
-    from bot.engine import Engine
-    from bot.settings import PROJECT_ROOT
+    from bot.engine import Engine, EngineConfig
     from bot.state import DialogueState
     from prompts.loader import load_prompts
-    from retrieval.ingest import ingest
-    from retrieval.store import ItemStore, make_client
 
-    rows = json.loads((PROJECT_ROOT / "data/bestbuy_phones.json").read_text())[:300]
-    path = tmp_path / "phones.json"
-    path.write_text(json.dumps(rows))
-    store = ItemStore(make_client(tmp_path))
-    mapping = PROJECT_ROOT / "data/mappings/bestbuy_phones.yaml"
-    ingest(path, "phones", store, minilm, mapping, progress=False)
-    engine = Engine(minilm, store, load_prompts(), None, k=3)
+    store = minilm_phones
+    engine = Engine(
+        embedder=minilm, store=store, prompts=load_prompts(), chat=None, config=EngineConfig(k=3)
+    )
     items = store.get("phones", list(store.titles("phones"))[::15])  # 20, spread over the file
     bare_checked = 0
     for item in items:
@@ -127,33 +119,29 @@ def test_an_exact_product_title_ranks_that_product_first(tmp_path, minilm):
 
 
 def test_smollm2_explains_the_top_items_in_one_batch_and_only_verified_text_is_shown(
-    tmp_path, minilm, model_cache
+    minilm_phones, minilm, model_cache
 ):
     """The real pipeline: real MiniLM, embedded Chroma, SmolLM2 drafting three explanations in
     one padded call, the verifier deciding what is shown."""
-    import json
-
-    from bot.engine import Engine
-    from bot.settings import PROJECT_ROOT
+    from bot.engine import Engine, EngineConfig
+    from bot.explaining.verify import verify
     from bot.state import DialogueState
-    from bot.verify import verify
     from prompts.loader import load_prompts
-    from retrieval.ingest import ingest
-    from retrieval.store import ItemStore, make_client
 
-    rows = json.loads((PROJECT_ROOT / "data/bestbuy_phones.json").read_text())[:200]
-    path = tmp_path / "phones.json"
-    path.write_text(json.dumps(rows))
-    store = ItemStore(make_client(tmp_path))
-    ingest(path, "phones", store, minilm, PROJECT_ROOT / "data/mappings/bestbuy_phones.yaml",
-           progress=False)  # fmt: skip
+    store = minilm_phones
     chat = build_chat_model(Settings(model_cache_dir=model_cache))
     prompts = [[("user", "Name a colour.")], [("user", "What is the capital of France? One word.")]]
     alone = [str(chat.invoke(p).content) for p in prompts]
     together = [str(m.content) for m in chat.batch(prompts)]
     assert "Paris" in together[1] and all(together)
     assert together[1] == alone[1]  # left padding does not change a greedy answer
-    engine = Engine(minilm, store, load_prompts(), chat, k=3, drafts=3)
+    engine = Engine(
+        embedder=minilm,
+        store=store,
+        prompts=load_prompts(),
+        chat=chat,
+        config=EngineConfig(k=3, drafts=3),
+    )
     state = DialogueState(catalog="phones")
     turn = engine.turn(state, "a phone with a good camera", ask=False)
     replies = list(engine.stream_reply(turn))

@@ -3,8 +3,8 @@ database never takes the app down."""
 
 import sqlite3
 
-from bot.sessions import Database, EventLog, Sessions
 from bot.state import DialogueState
+from bot.web.sessions import Database, EventLog, Sessions
 from retrieval.interactions import learn_priors
 
 

@@ -2,7 +2,6 @@
 read back (through the bot's own parsers) as ranges that admit the target, and a dialogue with
 the bot ends when the target is shown."""
 
-import json
 import random
 import re
 from pathlib import Path
@@ -11,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.budget import parse_ranges
 from bot.engine import Engine
-from bot.measures import parse_measures
 from bot.state import DialogueState, Need
-from bot.understand import understand
-from bot.vocabulary import Vocabulary
+from bot.understanding.budget import parse_ranges
+from bot.understanding.measures import parse_measures
+from bot.understanding.understand import understand
+from bot.understanding.vocabulary import Vocabulary
 from eval import simulator
 from eval.simulate import TURNS, talk
 from eval.simulator import (
@@ -27,13 +26,11 @@ from eval.simulator import (
     price_band,
     shopper,
 )
-from prompts.loader import load_prompts
 from retrieval.catalog import load_catalog
-from retrieval.ingest import ingest
 from retrieval.records import Item
 from retrieval.store import ItemStore, make_client
 from tests.catalogs import PHONES
-from tests.conftest import ROOT, FakeEmbedder
+from tests.conftest import ROOT, FakeEmbedder, engine_over
 
 CATALOGS = {
     "phones": (ROOT / "data/bestbuy_phones.json", ROOT / "data/mappings/bestbuy_phones.yaml"),
@@ -125,9 +122,7 @@ def test_an_answer_prefers_the_offered_value_and_the_finest_category():
 def engine(tmp_path_factory) -> Engine:
     tmp: Path = tmp_path_factory.mktemp("simulated")
     store = ItemStore(make_client(tmp / "data"))
-    (tmp / "phones.json").write_text(json.dumps(PHONES))
-    ingest(tmp / "phones.json", "phones", store, FakeEmbedder(), progress=False)
-    return Engine(FakeEmbedder(), store, load_prompts(), None, k=3, max_questions=2)
+    return engine_over(store, FakeEmbedder(), {"phones": PHONES}, tmp, k=3, max_questions=2)
 
 
 @pytest.mark.parametrize("target_id", ["p9", "p5", "p11"])

@@ -7,14 +7,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from bot.state import DialogueState, Message, Range
-from bot.support import (
+from bot.answering.support import (
     Handoffs,
     answer_policy,
     handoff_summary,
     is_policy_question,
     wants_a_person,  # fmt: skip
 )
+from bot.state import DialogueState, Message, Range
 from retrieval.policies import read_policies, split_sections
 from tests.conftest import ROOT
 

@@ -1,29 +1,29 @@
-"""What the UI's events do (bot/ui.py Controller) and the HTML of its cards (bot/cards.py), with
-fakes; the page itself is tested in a real browser (test_browser.py)."""
-
-import json
+"""What the UI's events do (bot/web/ui.py Controller) and the HTML of its cards
+(bot/web/cards.py), with fakes; the page itself is tested in a real browser (test_browser.py)."""
 
 import pytest
 
-from bot.api import Services
-from bot.cards import card, evidence_chips, need_summary, safe_url, weight_chart
-from bot.engine import Engine
-from bot.sessions import Database, EventLog, Sessions
-from bot.ui import Controller, chat_text
-from prompts.loader import load_prompts
+from bot.web.cards import card, evidence_chips, need_summary, safe_url, weight_chart
+from bot.web.services import Services
+from bot.web.sessions import Database, EventLog, Sessions
+from bot.web.ui import Controller, chat_text
 from retrieval.candidates import Weights
-from retrieval.ingest import ingest
 from tests.catalogs import PHONES
+from tests.conftest import engine_over
 from tests.fakes import ScriptedChat
 
 
 @pytest.fixture
 def control(tmp_path, store, fake_embedder):
-    path = tmp_path / "phones.json"
-    path.write_text(json.dumps(PHONES))
-    ingest(path, "phones", store, fake_embedder, progress=False)
-    engine = Engine(fake_embedder, store, load_prompts(), ScriptedChat(replies=["Here:"]), k=4,
-                    weights=Weights(theta=0.0))  # fmt: skip
+    engine = engine_over(
+        store,
+        fake_embedder,
+        {"phones": PHONES},
+        tmp_path,
+        ScriptedChat(replies=["Here:"]),
+        k=4,
+        weights=Weights(theta=0.0),
+    )
     db = Database(tmp_path / "s.db")
     return Controller(Services(engine, Sessions(db), EventLog(db)), "phones")
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from bot.state import Need
-from bot.understand import understand
-from bot.vocabulary import Vocabulary, normalize
+from bot.understanding.understand import understand
+from bot.understanding.vocabulary import Vocabulary, normalize
 from tests.conftest import FakeEmbedder
 
 FACETS = {

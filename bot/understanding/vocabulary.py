@@ -2,12 +2,13 @@
 fuzzily ("samsng") and by embedding ("mobile phone" -> "Cell Phones")."""
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
+
+from retrieval.text import fold
 
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being
@@ -33,9 +34,8 @@ MAX_NGRAM = 12
 
 
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"\w+", text.lower().replace("'", "")))
+    """Folded words joined by single spaces ("Don't", "POÄNG!" -> "dont poang")."""
+    return " ".join(re.findall(r"\w+", fold(text).replace("'", "")))
 
 
 def singular(words: str) -> str:

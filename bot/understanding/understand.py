@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.budget import parse_ranges
-from bot.measures import parse_measures
 from bot.state import Need, Range
-from bot.vocabulary import STOPWORDS, Hit, Vocabulary, normalize
+from bot.understanding.budget import parse_ranges
+from bot.understanding.measures import parse_measures
+from bot.understanding.vocabulary import STOPWORDS, Hit, Vocabulary, normalize
 
 _CLAUSE = re.compile(r"[.;!?\n]+|,\s*|\s+\bbut\b\s+|\s+\bhowever\b\s+", re.I)
 _NEGATION = re.compile(

@@ -4,9 +4,12 @@ so a listing can neither inject markup nor steer the LLM, and cannot vouch for a
 
 import html
 import re
+import unicodedata
 
-_TAG = re.compile(r"<[^>]{0,2000}>")
-_CODE = re.compile(r"<(script|style)\b.{0,20000}?</\1\s*>", re.I | re.S)  # dropped with content
+import nh3
+
+# Sentences end at . ! ? followed by white space (so "$49.99" and "5.5 inch" stay whole), or at
+# a line break.
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # Words a product listing has no reason to say to an assistant.
 _INSTRUCTION = re.compile(
@@ -22,10 +25,20 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
+def fold(text: str) -> str:
+    """Lower case without accents ("Poäng" -> "poang"): how words are compared everywhere."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def clean_text(text: str) -> str:
     """The text with tags removed, entities decoded, whitespace collapsed, and instruction-like
     sentences dropped."""
-    plain = html.unescape(_TAG.sub(" ", _CODE.sub(" ", text or "")))
+    # nh3 (the Ammonia sanitizer) drops every tag, and script and style with their content; a
+    # space before each "<" keeps the words on either side of a tag apart.
+    markup_free = nh3.clean((text or "").replace("<", " <"), tags=set(),
+                            clean_content_tags={"script", "style"})  # fmt: skip
+    plain = html.unescape(markup_free)
     plain = plain.replace("<", " ").replace(">", " ")  # stray brackets: never markup
     kept = [s for s in sentences(plain) if not _INSTRUCTION.search(s)]
     return " ".join(" ".join(kept).split())

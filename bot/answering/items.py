@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.catalog_text import clean_text, sentences, shorten
 from bot.state import Need
-from bot.understand import by_position
-from bot.vocabulary import STOPWORDS, normalize, singular
+from bot.understanding.understand import by_position
+from bot.understanding.vocabulary import STOPWORDS, normalize, singular
 from retrieval.quantities import LABELS, find_quantities
 from retrieval.records import Item
+from retrieval.text import clean_text, sentences, shorten
 
 MAX_QUOTE = 200  # characters of a field quoted in an answer
 _QUESTION = re.compile(

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bot.policy import MIN_GAIN_BITS, choose_question, facet_gain, weights
+from bot.asking import MIN_GAIN_BITS, choose_question, facet_gain, weights
 from bot.state import Need
 from retrieval.candidates import Scored
 from retrieval.records import Item

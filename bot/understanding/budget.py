@@ -6,20 +6,31 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.state import Range
+from retrieval.amounts import CURRENCY_WORDS, MARK
+from retrieval.numbers import (
+    ABOUT,
+    AT_LEAST,
+    AT_MOST,
+    NUMBER,
+    OR_LESS,
+    OR_MORE,
+    RANGE_JOIN,
+    to_float,
+)
+from retrieval.quantities import UNIT_WORDS
 
-_MARK = r"(?:us\$|\$|₹|rs\.?|inr|sar|sr|﷼|€|eur|£|gbp|usd)"
-_WORD = r"(?:dollars?|bucks|rupees?|riyals?|euros?|pounds?|quid)"
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_WORD = rf"(?:{CURRENCY_WORDS})"
 # An amount: optional mark, number, optional k/thousand, optional currency word or mark after.
 AMOUNT = (
-    rf"(?P<{{n}}mark>{_MARK})?\s*(?P<{{n}}num>{_NUM})\s*(?P<{{n}}k>k\b|thousand\b|grand\b)?"
-    rf"\s*(?P<{{n}}word>{_WORD}\b|{_MARK}(?!\w))?"
+    rf"(?P<{{n}}mark>{MARK})?\s*(?P<{{n}}num>{NUMBER})\s*(?P<{{n}}k>k\b|thousand\b|grand\b)?"
+    rf"\s*(?P<{{n}}word>{_WORD}\b|{MARK}(?!\w))?"
 )
-# A number followed by one of these is a quantity, not money ("64GB", "5 inch", "4 stars").
+# A number followed by a unit is a quantity, not money ("64GB", "5 inch", "4 stars"): the units
+# of retrieval/quantities.py (a currency word such as "pounds" is money here), and counts.
 _UNIT = re.compile(
-    r"\s*(?:gb|mb|tb|inch|inches|in\b|\"|mp|megapixels?|mah|mm|cm|m\b|kg|g\b|lbs?|oz|ml|l\b|"
-    r"years?|months?|hours?|hrs?|minutes?|mins?|%|w\b|watts?|hz|ghz|x\b|pack|pcs|pieces|people|"
-    r"seats?|seater|drawers?|doors?|shelves|st\b|nd\b|rd\b|th\b)",
+    rf"\s*(?:(?!(?:{CURRENCY_WORDS})\b)(?:{UNIT_WORDS})(?![a-z0-9])|in\b|g\b|mb|oz|years?|months?|"
+    r"hours?|hrs?|minutes?|mins?|%|hz|ghz|x\b|pack|pcs|pieces|people|seats?|seater|drawers?|"
+    r"doors?|shelves|st\b|nd\b|rd\b|th\b)",
     re.I,
 )
 _STARS = re.compile(
@@ -29,12 +40,9 @@ _STARS = re.compile(
     r"better|above|higher)|and up))",
     re.I,
 )
-_UPPER = (
-    r"under|below|less than|cheaper than|lower than|max(?:imum)?|up to|upto|at most|"
-    r"no more than|not more than|not over|within|budget(?: is| of)?|<=?|spend(?:ing)?"
-)
-_LOWER = r"over|above|more than|at least|min(?:imum)?|starting at|from|>=?|pricier than"
-_ABOUT = r"around|about|approximately|approx\.?|roughly|~|ish|close to|near"
+_UPPER = rf"{AT_MOST}|cheaper than|lower than|not over|within|budget(?: is| of)?|spend(?:ing)?"
+_LOWER = rf"{AT_LEAST}|starting at|from|pricier than"
+_ABOUT = ABOUT
 _CHEAPER = re.compile(
     r"\b(cheaper|less expensive|lower price|too expensive|too pricey|too much money|budget option"
     r"s?|more affordable)\b",
@@ -64,7 +72,7 @@ def _amount(n: str) -> str:
 
 
 _RANGE = re.compile(
-    rf"(?:between\s+|from\s+)?{_amount('a')}\s*(?:-|–|to|and)\s*{_amount('b')}", re.I
+    rf"(?:between\s+|from\s+)?{_amount('a')}\s*(?:{RANGE_JOIN})\s*{_amount('b')}", re.I
 )
 _BOUND = re.compile(
     rf"(?P<cue>{_UPPER}|{_LOWER}|{_ABOUT})\s*(?:of\s+|than\s+|the\s+)?{_amount('a')}", re.I
@@ -73,7 +81,7 @@ _BARE = re.compile(rf"{_amount('a')}", re.I)
 
 
 def _value(m: re.Match[str], n: str) -> float:
-    number = float(m.group(f"{n}num").replace(",", ""))
+    number = to_float(m.group(f"{n}num"))
     if m.group(f"{n}k"):
         number *= 1000
     return number
@@ -136,9 +144,9 @@ def _price(text: str) -> Range | None:
     for m in _BARE.finditer(text):
         if _is_money(m, "a") and not _unit_after(text, m):
             value = _value(m, "a")
-            if re.match(r"\s*(?:or less|max|tops|at most|or under|or below)", text[m.end() :]):
+            if re.match(rf"\s*(?:{OR_LESS}|tops|at most)", text[m.end() :]):
                 return Range(max=value)
-            if re.match(r"\s*(?:or more|plus|\+|and up|or above)", text[m.end() :]):
+            if re.match(rf"\s*(?:{OR_MORE})", text[m.end() :]):
                 return Range(min=value)
             if re.match(r"\s*(?:-?ish)", text[m.end() :]):
                 return Range(min=value * (1 - ABOUT_SPREAD), max=value * (1 + ABOUT_SPREAD))

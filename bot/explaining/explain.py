@@ -3,8 +3,9 @@ for to what the item has.
 
 The LLM drafts them for the top items in one batched call, from a prompt holding only the need
 and that item's cleaned attributes (prompts/explain.yaml). Every sentence of a draft then goes
-through the verifier (bot/verify.py); a sentence that fails is replaced by a template sentence
-built from the reranker's evidence, which is verified too. What is shown is always verified.
+through the verifier (bot/explaining/verify.py); a sentence that fails is replaced by a template
+sentence built from the reranker's evidence, which is verified too. What is shown is always
+verified.
 """
 
 import json
@@ -16,12 +17,12 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.catalog_text import clean_text, sentences, shorten
+from bot.explaining.verify import Grounds, Names, Segment, verify
 from bot.state import Need
-from bot.verify import Grounds, Names, Segment, verify
-from bot.vocabulary import normalize
+from bot.understanding.vocabulary import normalize
 from prompts.loader import Prompts
 from retrieval.candidates import Scored
+from retrieval.text import clean_text, sentences, shorten
 
 MAX_SENTENCES = 2
 MAX_QUOTE = 110  # characters of a field quoted in a template sentence

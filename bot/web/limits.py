@@ -5,9 +5,10 @@ import contextlib
 import json
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
+
+from cachetools import LRUCache
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -56,7 +57,7 @@ class RateLimiter:
     def __init__(self, per_minute: int, clients: int = 10_000) -> None:
         self.rate = per_minute / 60.0
         self.burst = max(1.0, per_minute / 4)
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(clients)
         self._lock = threading.Lock()
         self.clients = clients
 
@@ -70,8 +71,6 @@ class RateLimiter:
                 self._buckets[client] = (tokens, now)
                 raise Busy(retry_after=max(1, round((1 - tokens) / self.rate)))
             self._buckets[client] = (tokens - 1, now)
-            while len(self._buckets) > self.clients:
-                self._buckets.popitem(last=False)
 
 
 class BodyLimit:

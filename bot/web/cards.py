@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.engine import format_price
+from retrieval.amounts import format_price
 
 MAX_CHIPS = 3
 MAX_CHIP_TEXT = 60

@@ -14,13 +14,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.engine import Engine, Turn
-from bot.errors import ConciergeError, UnknownCatalogError
-from bot.limits import BodyLimit, Busy, Gate, RateLimiter
-from bot.sessions import EventLog, Sessions
-from bot.state import DialogueState
-from bot.support import Handoffs
-from retrieval.embed import Embedder
+from bot.settings import Settings
+from bot.web.limits import BodyLimit, Busy, Gate, RateLimiter
+from bot.web.services import Services
+from retrieval.errors import ConciergeError, UnknownCatalogError
 from retrieval.ingest import IngestReport, ingest
 from retrieval.policies import ingest_policies
 
@@ -55,40 +52,18 @@ class Edge:
     default_catalog: str
     api_key: str | None = None
     origins: list[str] = field(default_factory=list)
-    max_concurrent_turns: int = 2
-    max_queued_turns: int = 16
-    rate_limit_per_minute: int = 120
-    max_request_bytes: int = 256_000
-    max_ingest_bytes: int = 200_000_000
+    max_concurrent_turns: int = Settings.model_fields["max_concurrent_turns"].default
+    max_queued_turns: int = Settings.model_fields["max_queued_turns"].default
+    rate_limit_per_minute: int = Settings.model_fields["rate_limit_per_minute"].default
+    max_request_bytes: int = Settings.model_fields["max_request_bytes"].default
+    max_ingest_bytes: int = Settings.model_fields["max_ingest_bytes"].default
 
-
-@dataclass
-class Services:
-    engine: Engine
-    sessions: Sessions
-    events: EventLog | None = None
-    handoffs: Handoffs | None = None
-    embedder: Embedder | None = None  # for ingest over HTTP; the engine's when unset
-
-    def after_turn(self, turn: Turn) -> None:
-        """Log what was shown, and deliver a handoff."""
-        state = turn.state
-        if self.events is not None and turn.items:
-            self.events.record(state.session_id, state.catalog, [i.id for i in turn.items],
-                               "shown")  # fmt: skip
-        if self.handoffs is not None and turn.handoff is not None:
-            self.handoffs.deliver(turn.handoff)
-
-    def feedback(self, state: DialogueState, item_id: str, value: str) -> None:
-        """A like or dislike feeds the session's need; it and a click are logged."""
-        with self.sessions.lock(state.session_id):
-            if value == "like":
-                state.need.like(item_id)
-            elif value == "dislike":
-                state.need.dislike(item_id)
-            self.sessions.save(state)
-        if self.events is not None:
-            self.events.record(state.session_id, state.catalog, [item_id], value)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Edge":
+        return cls(settings.default_catalog, settings.api_key, settings.origins,
+                   settings.max_concurrent_turns, settings.max_queued_turns,
+                   settings.rate_limit_per_minute, settings.max_request_bytes,
+                   settings.max_ingest_bytes)  # fmt: skip
 
 
 def frame_policy(origins: list[str]) -> str:

@@ -9,10 +9,11 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from cachetools import LRUCache
 
 from bot.state import DialogueState
 
@@ -95,8 +96,9 @@ class Sessions:
 
     def __init__(self, database: Database | None = None, capacity: int = 2_000) -> None:
         self.db = database or Database(None)
-        self._states: OrderedDict[str, DialogueState] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
+        # a session pushed out of memory takes its lock with it (its state is in the database)
+        self._states: LRUCache[str, DialogueState] = _Forgetting(capacity, self._locks.pop)
         self._lock = threading.Lock()
         self.capacity = capacity
 
@@ -142,10 +144,6 @@ class Sessions:
     def _remember(self, state: DialogueState) -> None:
         with self._lock:
             self._states[state.session_id] = state
-            self._states.move_to_end(state.session_id)
-            while len(self._states) > self.capacity:
-                old, _ = self._states.popitem(last=False)
-                self._locks.pop(old, None)
 
 
 class EventLog:
@@ -173,3 +171,16 @@ class EventLog:
 
     def export_jsonl(self, catalog: str) -> str:
         return "".join(json.dumps(row) + "\n" for row in self.export(catalog))
+
+
+class _Forgetting(LRUCache):
+    """An LRU map that tells `forget(key, None)` of each key it pushes out."""
+
+    def __init__(self, size: int, forget: Callable[[str, None], object]) -> None:
+        super().__init__(size)
+        self.forget = forget
+
+    def popitem(self) -> tuple[str, DialogueState]:
+        key, value = super().popitem()
+        self.forget(key, None)
+        return key, value

@@ -1,15 +1,15 @@
 """The Gradio app: a streaming chat, product cards with like and dislike, quick replies for the
 bot's questions, and a "why" panel (the structured need, the shown items' weights against θ, and
 a θ slider); and a compact widget of the same chat for a shop's own page (/widget?catalog=...).
-Catalog text reaches the page only through bot/cards.py, which escapes it."""
+Catalog text reaches the page only through bot/web/cards.py, which escapes it."""
 
 from collections.abc import Iterator
 from typing import Any
 
-from bot.api import Services
-from bot.cards import CSS, card, need_summary, weight_chart
 from bot.engine import Turn
 from bot.state import DialogueState
+from bot.web.cards import CSS, card, need_summary, weight_chart
+from bot.web.services import Services
 
 EXAMPLES = {
     "phones": [

@@ -19,10 +19,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.catalog_text import clean_text
-from bot.vocabulary import STOPWORDS, normalize, singular
+from bot.understanding.vocabulary import STOPWORDS, normalize, singular
+from retrieval.amounts import MONEY
+from retrieval.numbers import LONE_NUMBER, to_float
 from retrieval.quantities import find_quantities
 from retrieval.records import Item
+from retrieval.text import clean_text, sentences
 
 # Words that carry no claim about an item: how explanations are phrased, and mild evaluations.
 # Superlatives and attribute words ("best", "durable", "lightweight") are deliberately absent.
@@ -45,11 +47,6 @@ PHRASING = frozenset(
 )
 _CLAIMS = {"best", "new", "old", "ever", "lot", "lots", "many", "much", "really"}  # in STOPWORDS
 PHRASING = frozenset(singular(w) for w in PHRASING | (STOPWORDS - _CLAIMS))  # plural-folded
-_MONEY = re.compile(
-    r"(?P<mark>US\$|\$|₹|Rs\.?|INR|SR|SAR|€|£|USD|EUR|GBP)\s*(?P<a>\d[\d,]*(?:\.\d+)?)|"
-    r"(?P<b>\d[\d,]*(?:\.\d+)?)\s*(?:dollars?|bucks|rupees?|riyals?|euros?|pounds?|USD|INR|SAR)\b",
-    re.I,
-)
 # Where the sentence repeats what the person said: the person's words may stand only there.
 _ATTRIBUTED = re.compile(
     r"\byou(?:'d| would)?\s+(?:also\s+)?(?:wanted|want|asked for|asked|said|mentioned|named|"
@@ -57,7 +54,7 @@ _ATTRIBUTED = re.compile(
     re.I,
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'd|I've|I'll)\b|\b(?:we|we're|us|our|my|me)\b", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?!\w)")
+_NUMBER = re.compile(LONE_NUMBER)
 _WORD = re.compile(r"(?<![\w'’-])[^\W_](?:[\w'’-]*\w)?")
 
 
@@ -103,10 +100,10 @@ class Grounds:
                             for q in find_quantities(t)]  # fmt: skip
         self._quantities += [(q.name, q.value, "need") for q in find_quantities(self.need)]
         self._quantities += [(n, v, n) for n, v in self.numbers.items()]
-        self._plain = [(float(m.replace(",", "")), f) for f, t in self.fields.items()
+        self._plain = [(to_float(m), f) for f, t in self.fields.items()
                        for m in _NUMBER.findall(t)]  # fmt: skip
         self._plain += [(v, n) for n, v in self.numbers.items()]
-        self._plain += [(float(m.replace(",", "")), "need") for m in _NUMBER.findall(self.need)]
+        self._plain += [(to_float(m), "need") for m in _NUMBER.findall(self.need)]
 
     @classmethod
     def of(cls, item: Item, need_texts: Iterable[str], price_bounds: Iterable[float],
@@ -142,8 +139,8 @@ class Grounds:
         if _FIRST_PERSON.search(sentence):
             check.problems.append("first person")
 
-        for m in _MONEY.finditer(sentence):
-            record(m.start(), m.end(), self._price_source(_float(m.group("a") or m.group("b"))),
+        for m in MONEY.finditer(sentence):
+            record(m.start(), m.end(), self._price_source(to_float(m.group("a") or m.group("b"))),
                    "price")  # fmt: skip
         for q in find_quantities(sentence):
             if not taken(q.start, q.end):
@@ -153,7 +150,7 @@ class Grounds:
                 record(q.start, q.end, next(found, None), "quantity")
         for m in _NUMBER.finditer(sentence):
             if not taken(m.start(), m.end()):
-                value = _float(m.group(0))
+                value = to_float(m.group(0))
                 record(m.start(), m.end(), next((f for v, f in self._plain if _same(v, value)),
                                                 None), "number")  # fmt: skip
         # words, each with its token's span ("wi-fi" is two words of one token)
@@ -205,12 +202,7 @@ class Names:
 
 def verify(text: str, grounds: Grounds) -> list[Check]:
     """Each sentence of `text`, checked."""
-    return [grounds.check(s) for s in split_sentences(text)]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences end at . ! ? followed by a space (so "$49.99" and "5.5 inch" stay whole)."""
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=\S)", text.strip()) if s.strip()]
+    return [grounds.check(s) for s in sentences(text)]
 
 
 def _same(a: float, b: float, tolerance: float = 1e-6) -> bool:
@@ -222,10 +214,6 @@ def _words(text: str) -> list[str]:
     """Normalised, plural-folded words: what claims and sources are compared by."""
     return [w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else singular(w)
             for w in normalize(text).split()]  # fmt: skip
-
-
-def _float(text: str) -> float:
-    return float(text.replace(",", ""))
 
 
 def _segments(sentence: str, spans: list[tuple[int, int, str | None]]) -> list[Segment]:

@@ -5,19 +5,14 @@ ingest, so the message and the items speak of the same quantity in the same unit
 import re
 
 from bot.state import Range
+from retrieval.numbers import AT_LEAST, AT_MOST, NUMBER, OR_LESS, OR_MORE, RANGE_JOIN, to_float
 from retrieval.quantities import find_quantities
 
-_AT_MOST = re.compile(
-    r"(?:under|below|less than|smaller than|lighter than|max(?:imum)?|up to|upto|at most|"
-    r"no more than|not more than|<=?)\s*$",
-    re.I,
-)
-_AT_LEAST = re.compile(
-    r"(?:over|above|more than|bigger than|larger than|at least|min(?:imum)?|>=?)\s*$", re.I
-)
-_FROM = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|to|and)\s*$")  # "5 to 6 inch"
-_AFTER_MORE = re.compile(r"\s*(?:or more|\+|and up|or above|or bigger|or larger|plus)\b", re.I)
-_AFTER_LESS = re.compile(r"\s*(?:or less|or under|or below|max|or smaller|or lighter)\b", re.I)
+_AT_MOST = re.compile(rf"(?:{AT_MOST}|smaller than|lighter than)\s*$", re.I)
+_AT_LEAST = re.compile(rf"(?:{AT_LEAST}|bigger than|larger than)\s*$", re.I)
+_FROM = re.compile(rf"(?P<low>{NUMBER})\s*(?:{RANGE_JOIN})\s*$")  # "5 to 6 inch"
+_AFTER_MORE = re.compile(rf"\s*(?:{OR_MORE}|or bigger|or larger)\b", re.I)
+_AFTER_LESS = re.compile(rf"\s*(?:{OR_LESS}|or smaller|or lighter)\b", re.I)
 EXACT_SPREAD = 0.1  # a bare "64GB" means 57.6 to 70.4: that size, give or take rounding
 # Words for "a lot" or "a little" of a quantity -> (quantity, "high" or "low").
 RELATIVE = [
@@ -48,7 +43,7 @@ def parse_measures(text: str, quantiles: dict[str, list[float]]) -> dict[str, Ra
         before = text[max(0, q.start - 24) : q.start]
         span = _FROM.search(before)
         if span:
-            ranges[q.name] = Range(min=round(float(span["low"]) * q.factor, 3), max=q.value)
+            ranges[q.name] = Range(min=round(to_float(span["low"]) * q.factor, 3), max=q.value)
         elif _AT_MOST.search(before) or _AFTER_LESS.match(text, q.end):
             ranges[q.name] = Range(max=q.value)
         elif _AT_LEAST.search(before) or _AFTER_MORE.match(text, q.end):

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from bot.catalog_text import sentences, shorten
 from bot.state import DialogueState
-from bot.vocabulary import STOPWORDS, normalize, singular
-from retrieval.policies import Passage
+from bot.understanding.vocabulary import STOPWORDS, normalize, singular
+from retrieval.records import Passage
+from retrieval.text import sentences, shorten
 
 log = logging.getLogger("concierge.support")
 

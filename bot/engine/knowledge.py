@@ -1,0 +1,66 @@
+"""What the engine knows of each catalog, read from the store once per process: its manifest,
+vocabulary, in-memory index, priors and policy passages. A re-ingest by this process calls
+`forget`; one by another process shows after a restart."""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bot.understanding.vocabulary import Vocabulary
+from retrieval.embed import Embedder
+from retrieval.index import MAX_ITEMS, CatalogIndex
+from retrieval.interactions import Priors
+from retrieval.records import Passage
+from retrieval.store import ItemStore, Manifest
+
+
+class CatalogKnowledge:
+    def __init__(self, store: ItemStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._cache: dict[tuple[str, str], Any] = {}  # (what, catalog) -> value
+
+    def _get(self, what: str, catalog: str, read: Callable[[], Any]) -> Any:
+        key = (what, catalog)
+        if key not in self._cache:
+            self._cache[key] = read()
+        return self._cache[key]
+
+    def manifest(self, catalog: str) -> Manifest:
+        return self._get("manifest", catalog, lambda: self.store.manifest(catalog))
+
+    def vocabulary(self, catalog: str) -> Vocabulary:
+        def read() -> Vocabulary:
+            manifest = self.manifest(catalog)
+            return Vocabulary(manifest.facets, self.store.titles(catalog), self.embedder.embed,
+                              manifest.quantiles)  # fmt: skip
+
+        return self._get("vocabulary", catalog, read)
+
+    def index(self, catalog: str) -> CatalogIndex | None:
+        """The catalog in memory for search and BM25; None when it is too large to hold."""
+
+        def read() -> CatalogIndex | None:
+            small = self.manifest(catalog).count <= MAX_ITEMS
+            return CatalogIndex.read(self.store, catalog) if small else None
+
+        return self._get("index", catalog, read)
+
+    def priors(self, catalog: str) -> Priors:
+        return self._get("priors", catalog, lambda: self.store.priors(catalog))
+
+    def policies(self, catalog: str) -> tuple[list[Passage], np.ndarray | None]:
+        return self._get("policies", catalog, lambda: self.store.policies(catalog))
+
+    def facet_names(self, catalog: str) -> list[str]:
+        """Every facet value of the catalog: the names an explanation may only use for the
+        items that have them."""
+        return [v for values in self.manifest(catalog).facets.values() for v in values]
+
+    def forget(self, catalog: str, what: str | None = None) -> None:
+        """Read the catalog (or only `what` of it) afresh when next asked."""
+        for key in [k for k in self._cache if k[1] == catalog and what in (None, k[0])]:
+            del self._cache[key]
+        if what is None:
+            self.store.clear_cache()

@@ -1,0 +1,140 @@
+"""The reply to a turn, streamed: fixed replies from templates, or for a recommendation a
+lead-in, the numbered listing and the verified explanations."""
+
+import re
+from collections.abc import Iterator
+
+from langchain_core.language_models import BaseChatModel
+
+from bot.engine.knowledge import CatalogKnowledge
+from bot.engine.records import Turn
+from bot.explaining.explain import Explainer
+from bot.state import Message
+from prompts.loader import Prompts
+from retrieval.amounts import format_price
+
+
+class Replier:
+    def __init__(self, prompts: Prompts, chat: BaseChatModel | None, knowledge: CatalogKnowledge,
+                 drafts: int = 0, draft_tokens: int = 48) -> None:  # fmt: skip
+        self.prompts = prompts
+        self.chat = chat
+        self.knowledge = knowledge
+        # The LLM drafts explanations for the top `drafts` items (templates explain the rest)
+        self.drafts = drafts
+        self.draft_tokens = draft_tokens
+        self._explainers: dict[str, Explainer] = {}
+
+    def explainer(self, catalog: str) -> Explainer:
+        if catalog not in self._explainers:
+            names = self.knowledge.facet_names(catalog)
+            self._explainers[catalog] = Explainer(self.prompts, self.chat, names, self.drafts,
+                                                  self.draft_tokens)  # fmt: skip
+        return self._explainers[catalog]
+
+    def forget(self, catalog: str) -> None:
+        self._explainers.pop(catalog, None)
+
+    def stream(self, turn: Turn) -> Iterator[str]:
+        """Yield the reply as it grows; turn.reply holds the whole text at the end."""
+        head = "".join(f"{note}\n\n" for note in turn.notes)
+        if turn.action in ("answer", "ask", "handoff"):
+            turn.reply = head + self._fixed_reply(turn)
+            yield turn.reply
+        else:
+            lead = ""
+            if turn.items and turn.items[0].closest:
+                lead = self.prompts.render("closest_note")  # not the LLM: nothing matched
+                yield head + lead
+            elif self.chat is not None and self.drafts:  # the LLM's time goes to explanations
+                lead = self.prompts.render("fallback_lead_in")
+            else:
+                for lead in self._lead_in(turn.message):
+                    yield head + lead
+            turn.reply = f"{head}{lead}\n\n{listing(turn)}"
+            yield turn.reply
+            if turn.picks:
+                self.explain(turn)
+                turn.reply = f"{head}{lead}\n\n{listing(turn)}"
+                yield turn.reply
+        turn.state.messages.append(Message(role="assistant", content=turn.reply))
+
+    def explain(self, turn: Turn) -> None:
+        """Verified explanations for the shown items (bot/explaining/explain.py)."""
+        explainer = self.explainer(turn.state.catalog)
+        found = explainer.explain(turn.picks, turn.state.need,
+                                  lambda p: format_price(p, turn.currency))  # fmt: skip
+        turn.explanations = found
+        for item, explanation in zip(turn.items, found, strict=True):
+            item.explanation = explanation.text
+            item.explanation_sources = explanation.sources()
+
+    def _fixed_reply(self, turn: Turn) -> str:
+        if turn.answer:
+            return turn.answer
+        if turn.question is not None:
+            options = turn.question["options"]
+            return self.prompts.render("question_reply", text=turn.question["text"],
+                                       options=options)  # fmt: skip
+        if turn.reply_key == "handoff":
+            return self.prompts.render("handoff")
+        if turn.reply_key == "empty_set":
+            return self.prompts.render("no_results", catalog=turn.state.catalog,
+                                       blocker=turn.blocker)  # fmt: skip
+        if turn.reply_key == "no_more":
+            return self.prompts.render("no_more")
+        if turn.reply_key == "reset":
+            return self.prompts.render("started_over", example=self._example(turn))
+        return self.prompts.render("empty_message", example=self._example(turn))
+
+    def _lead_in(self, message: str) -> Iterator[str]:
+        """The LLM's one-sentence lead-in, streamed; replaced by a fixed one if it fails a check."""
+        fallback = self.prompts.render("fallback_lead_in")
+        if self.chat is None:
+            yield fallback
+            return
+        text = ""
+        for chunk in self.chat.stream(self.prompts.chat("lead_in", message=message[:300])):
+            text += str(chunk.content)
+            if "\n" in text.strip() or not lead_in_is_safe(text, message):
+                break  # stop generating as soon as a draft fails
+            yield text
+        sentence = text.strip()
+        yield sentence if sentence and lead_in_is_safe(sentence, message) else fallback
+
+    def _example(self, turn: Turn) -> str:
+        facets = self.knowledge.manifest(turn.state.catalog).facets
+        values = next(iter(facets.values()), {})
+        return f"something from {next(iter(values))}" if values else "a gift under 50"
+
+
+def listing(turn: Turn) -> str:
+    lines = []
+    for n, i in enumerate(turn.items, start=1):
+        price = f" ({format_price(i.price, turn.currency)})" if i.price is not None else ""
+        lines.append(f"{n}. {i.title}{price}")
+        if i.explanation:
+            lines.append(f"   {i.explanation}")
+    return "\n".join(lines)
+
+
+_REFUSAL = re.compile(r"\b(sorry|unable|cannot|can't|not able|not equipped|apolog)", re.I)
+MAX_LEAD_IN_WORDS = 15
+
+
+def lead_in_is_safe(text: str, message: str) -> bool:
+    """A lead-in (or a streamed prefix of one) states nothing about items: no numbers, no names
+    the shopper did not say, no refusal, one short sentence. The grounded verifier replaces this
+    with the explanations issue."""
+    text = text.strip()
+    if re.search(r"\d", text) or _REFUSAL.search(text) or '"' in text:
+        return False
+    if len(text.split()) > MAX_LEAD_IN_WORDS or re.search(r"[.!?:]\s+\S", text):
+        return False
+    said_words = re.findall(r"\w+", message.lower())
+    words = " ".join(re.findall(r"\w+", text.lower()))
+    echoes = (" ".join(said_words[i : i + 3]) for i in range(len(said_words) - 2))
+    if any(f" {run} " in f" {words} " for run in echoes):
+        return False
+    names = re.findall(r"(?<!^)\b[A-Z]\w*", text)
+    return all(n.lower() in said_words or n == "I" for n in names)

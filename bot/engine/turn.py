@@ -1,0 +1,344 @@
+"""One turn: read the message -> update the need -> retrieve -> decide (ask, recommend, answer or
+hand off). The reply is worded and streamed by bot/engine/reply.py."""
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from bot.answering.items import answer, item_question
+from bot.answering.support import (
+    answer_policy,
+    handoff_summary,
+    is_policy_question,
+    wants_a_person,
+)
+from bot.asking import choose_question
+from bot.engine.knowledge import CatalogKnowledge
+from bot.engine.records import Action, Recommendation, Turn
+from bot.engine.reply import Replier
+from bot.explaining.explain import Explainer
+from bot.state import DialogueState, Message, Need
+from bot.understanding.understand import Understanding, understand
+from bot.understanding.vocabulary import Vocabulary, normalize
+from prompts.loader import Prompts
+from retrieval.amounts import format_price
+from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retrieve
+from retrieval.embed import Embedder
+from retrieval.interactions import Priors
+from retrieval.store import ItemStore, Manifest
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escape sequences ("\x1b[31m"): dropped whole, or "[31m" would read as 31 metres.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+MAX_PARTS = 3  # the latest wants and avoid-phrases that become query vectors of their own
+LIKED_DECAY = 0.7  # the latest liked item weighs 1, the one before 0.7, then 0.49 ...
+MENTIONED_WEIGHT = 0.5  # an item the other side named, that the person did not react to
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    k: int = 5  # items shown per recommendation
+    max_message_chars: int = 2000  # longer messages are truncated, with a note
+    max_questions: int = 2  # questions before recommending anyway
+    weights: Weights = field(default_factory=Weights)  # fusion, rerank temperature and θ
+    drafts: int = 0  # top items whose explanation the LLM drafts (templates explain the rest)
+    draft_tokens: int = 48  # the length of each draft
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        embedder: Embedder,
+        store: ItemStore,
+        prompts: Prompts,
+        chat: BaseChatModel | None = None,
+        config: EngineConfig | None = None,
+        knowledge: CatalogKnowledge | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.prompts = prompts
+        self.chat = chat
+        self.config = config or EngineConfig()
+        self.knowledge = knowledge or CatalogKnowledge(store, embedder)
+        self.replier = Replier(prompts, chat, self.knowledge, self.config.drafts,
+                               self.config.draft_tokens)  # fmt: skip
+
+    def variant(self, chat: BaseChatModel | None = None, **config: Any) -> "Engine":
+        """This engine with another chat model or config values, sharing what it has read of the
+        catalogs (benchmarks compare configurations on one store)."""
+        return Engine(embedder=self.embedder, store=self.store, prompts=self.prompts,
+                      chat=chat or self.chat, config=replace(self.config, **config),
+                      knowledge=self.knowledge)  # fmt: skip
+
+    @property
+    def k(self) -> int:
+        return self.config.k
+
+    @property
+    def weights(self) -> Weights:
+        return self.config.weights
+
+    # what the engine knows of each catalog (bot/engine/knowledge.py) --------------------------
+    def manifest(self, catalog: str) -> Manifest:
+        return self.knowledge.manifest(catalog)
+
+    def vocabulary(self, catalog: str) -> Vocabulary:
+        return self.knowledge.vocabulary(catalog)
+
+    def priors(self, catalog: str) -> Priors:
+        return self.knowledge.priors(catalog)
+
+    def explainer(self, catalog: str) -> Explainer:
+        return self.replier.explainer(catalog)
+
+    def forget(self, catalog: str) -> None:
+        """Read the catalog afresh at its next turn (after this process re-ingested it)."""
+        self.knowledge.forget(catalog)
+        self.replier.forget(catalog)
+
+    def reload_priors(self, catalog: str) -> None:
+        """Read the catalog's priors again at its next turn (after new ones were saved)."""
+        self.knowledge.forget(catalog, "priors")
+
+    def warm(self, catalog: str) -> None:
+        """Read what a catalog's first turn would (vocabulary, priors, index, explainer) ahead
+        of it."""
+        self.vocabulary(catalog), self.priors(catalog), self.knowledge.index(catalog)
+        self.explainer(catalog)
+
+    # one turn ---------------------------------------------------------------------------------
+    def turn(
+        self, state: DialogueState, message: str, k: int | None = None, ask: bool = True
+    ) -> Turn:
+        """Understand, retrieve, decide; no text generation (`concierge rank` uses ask=False)."""
+        need = state.need
+        text, notes = self.clean(message)
+
+        def plain(action: Action, **fields: Any) -> Turn:
+            return self._turn(state, text, notes, action, **fields)
+
+        if ask:
+            asked = self._support(state, text, notes) or self._item_question(state, text, notes)
+            if asked is not None:
+                return asked
+        understood = self._understand(state, text)
+        if understood is None:
+            return plain("answer", reply_key="empty")
+        if understood.reset and not understood.content:
+            return plain("answer", reply_key="reset")
+        if not stated(need):
+            return plain("answer", reply_key="unclear")
+        candidates = self.candidates(state, understood.more)
+        if not candidates:
+            key = "no_more" if understood.more else "empty_set"
+            return plain("answer", reply_key=key, blocker=self._blocker(state))
+        ranking = [c.item.id for c in candidates]
+        choice = None
+        if not understood.more:
+            facets = list(self.manifest(state.catalog).facets)
+            choice = choose_question(need, candidates, facets, self.config.max_questions)
+        if ask and choice:
+            need.asked.append(choice.facet)
+            need.pending = choice.facet
+            question = {"facet": choice.facet, "options": choice.options,
+                        "text": self.prompts.render("question", facet=choice.facet)}  # fmt: skip
+            return plain("ask", question=question, ranking=ranking)
+        top = candidates[: max(1, k or self.k)]
+        return plain("recommend", items=show(need, top), ranking=ranking, picks=top,
+                     would_ask=choice.facet if choice else None)  # fmt: skip
+
+    def _support(self, state: DialogueState, text: str, notes: list[str]) -> Turn | None:
+        """ "Talk to a person" (a handoff), or a question about the store's policies, answered
+        from its documents; the need is left as it was. `text` is the cleaned message."""
+        if wants_a_person(text):
+            state.messages.append(Message(role="user", content=text))
+            shown = state.need.last_shown + state.need.liked
+            titles = {i.id: i.title for i in self.store.get(state.catalog, shown)}
+            return self._turn(state, text, notes, "handoff", reply_key="handoff",
+                              handoff=handoff_summary(state, titles))  # fmt: skip
+        passages, vectors = self.knowledge.policies(state.catalog)
+        if not passages or not is_policy_question(text):
+            return None
+        state.messages.append(Message(role="user", content=text))
+        found = answer_policy(text, passages, vectors, self.embedder.embed([text])[0])
+        sources = []
+        if found.passage is not None:
+            p = found.passage
+            sources = [{"doc": p.doc, "source": p.source, "section": p.section, "text": p.text}]
+        return self._turn(state, text, notes, "answer", reply_key="policy", answer=found.text,
+                          sources=sources)  # fmt: skip
+
+    def _item_question(self, state: DialogueState, text: str, notes: list[str]) -> Turn | None:
+        """A question about the items just shown, answered from their attributes; the need is
+        left as it was. `text` is the cleaned message."""
+        question = item_question(text, state.need, self.vocabulary(state.catalog).titles)
+        if question is None:
+            return None
+        state.messages.append(Message(role="user", content=text))
+        currency = self.manifest(state.catalog).currency
+        items = self.store.get(state.catalog, question.items)
+        reply = answer(question, items, lambda p: format_price(p, currency), text)
+        return self._turn(state, text, notes, "answer", reply_key="item", answer=reply)
+
+    def _turn(
+        self, state: DialogueState, text: str, notes: list[str], action: Action, **fields: Any
+    ) -> Turn:
+        currency = self.manifest(state.catalog).currency
+        return Turn(state=state, message=text, action=action, currency=currency, notes=notes,
+                    **fields)  # fmt: skip
+
+    def observe(
+        self, state: DialogueState, message: str
+    ) -> tuple[str, list[str], Understanding | None]:
+        """Fold a user message into the need: the cleaned text, notes for the reply, and what
+        was understood (None for an empty message)."""
+        text, notes = self.clean(message)
+        return text, notes, self._understand(state, text)
+
+    def _understand(self, state: DialogueState, text: str) -> Understanding | None:
+        """Fold an already cleaned message into the need (None when it is empty)."""
+        state.messages.append(Message(role="user", content=text))
+        if not text:
+            return None
+
+        def shown_prices() -> list[float]:  # read only for "cheaper"
+            return [
+                i.price for i in self.store.get(state.catalog, state.need.last_shown) if i.price
+            ]
+
+        return understand(state.need, text, self.vocabulary(state.catalog), shown_prices)
+
+    def observe_assistant(self, state: DialogueState, text: str) -> None:
+        """An assistant message from elsewhere (a logged dialogue): the items it names count as
+        shown, numbered in the order named."""
+        tokens = normalize(text).split()
+        named = [h.value for h in self.vocabulary(state.catalog).match(tokens, only="item")]
+        state.messages.append(Message(role="assistant", content=text))
+        if named:
+            need = state.need
+            need.last_shown = list(dict.fromkeys(named))
+            need.shown += [i for i in named if i not in need.shown]
+            need.mentioned += [i for i in named if i not in need.mentioned]
+
+    def replay(self, catalog: str, messages: list[tuple[str, str]]) -> DialogueState:
+        """The state after a logged dialogue's (role, content) messages, all but the last (the
+        user message to answer)."""
+        state = DialogueState(catalog=catalog)
+        for role, content in messages[:-1]:
+            if role == "user":
+                self.observe(state, content)
+            else:
+                self.observe_assistant(state, content)
+        return state
+
+    def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
+        need = state.need
+        weights = self.weights if state.theta is None else replace(self.weights, theta=state.theta)
+        return retrieve(self.store, state.catalog, self.need_vectors(need),
+                        self.constraints(need, more), priors=self.priors(state.catalog),
+                        liked=taste(need), disliked=need.disliked,
+                        index=self.knowledge.index(state.catalog), weights=weights)  # fmt: skip
+
+    def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
+        """The current need's items again, explained (after the session's θ changed); no
+        message is read and the need is unchanged but for what counts as shown."""
+        currency = self.manifest(state.catalog).currency
+        if not stated(state.need):
+            return Turn(state=state, message="", action="answer", currency=currency,
+                        reply_key="unclear")  # fmt: skip
+        top = self.candidates(state)[: max(1, k or self.k)]
+        turn = Turn(state=state, message="", action="recommend", items=show(state.need, top),
+                    currency=currency, picks=top)  # fmt: skip
+        if top:
+            self.replier.explain(turn)
+        return turn
+
+    def need_vectors(self, need: Need) -> NeedVectors:
+        """The need's text and query vectors: the whole need, each want and facet value, and
+        each phrase to avoid, embedded in one batch."""
+        whole = need.query_text()
+        parts = [(f"want: {w}", w) for w in need.wants[-MAX_PARTS:]]
+        parts += [(f"{f}: {v}", v) for f, values in need.include.items() for v in values]
+        avoid = [(f"avoid: {a}", a) for a in need.avoid[-MAX_PARTS:]]
+        texts = ([whole] if whole else []) + [text for _, text in parts + avoid]
+        vectors = list(self.embedder.embed(texts)) if texts else []
+        whole_vector = vectors.pop(0) if whole else None  # parts exist only with a whole need
+        labelled = [(label, v) for (label, _), v in zip(parts + avoid, vectors, strict=True)]
+        return NeedVectors(whole, whole_vector, tuple(labelled[: len(parts)]),
+                           tuple(labelled[len(parts) :]))  # fmt: skip
+
+    def constraints(self, need: Need, more: bool = False) -> Constraints:
+        """The hard part of the need, as the store filters by it."""
+        # Liked items are the person's references ("more like the MALM", "like Super Troopers"):
+        # what they want is others like them, not the same items again; unless asked for by name.
+        banned = set(need.disliked) | (set(need.liked) - set(need.requested))
+        if more:
+            banned |= set(need.shown)
+        return Constraints(
+            ranges={n: (r.min, r.max) for n, r in need.ranges.items() if not r.is_open()},
+            include={f: tuple(v) for f, v in need.include.items() if v},
+            exclude={f: tuple(v) for f, v in need.exclude.items() if v},
+            banned=frozenset(banned),
+        )
+
+    def _blocker(self, state: DialogueState) -> str:
+        """Which single constraint, dropped, would let items through: to say so in the reply."""
+        constraints = self.constraints(state.need, more=False)
+        for part in constraints.parts():  # ranges first: the easiest to change
+            relaxed = constraints.without(part)
+            if self.store.matches(state.catalog, relaxed.where()):
+                kind, name = part.split(":", 1)
+                values = state.need.include.get(name, [])
+                return f"{name} {', '.join(values)}" if kind == "include" else f"the {name} range"
+        return ""
+
+    def stream_reply(self, turn: Turn) -> Iterator[str]:
+        """Yield the reply as it grows; turn.reply holds the whole text at the end."""
+        return self.replier.stream(turn)
+
+    def respond(self, state: DialogueState, message: str, k: int | None = None) -> Turn:
+        turn = self.turn(state, message, k)
+        for _ in self.stream_reply(turn):
+            pass
+        return turn
+
+    def clean(self, message: str) -> tuple[str, list[str]]:
+        """The message without control characters and terminal escapes, NFC, and cut to the
+        limit; notes for the reply (a truncation)."""
+        text = _CONTROL.sub(" ", _ESCAPE.sub(" ", message or ""))
+        text = unicodedata.normalize("NFC", text).strip()
+        notes = []
+        limit = self.config.max_message_chars
+        if len(text) > limit:
+            text = text[:limit]
+            notes.append(self.prompts.render("truncated_note", limit=limit))
+        return text, notes
+
+
+def stated(need: Need) -> bool:
+    """Whether the person has said anything to search by."""
+    return bool(need.wants or need.liked or need.include or need.constraints())
+
+
+def show(need: Need, top: list[Scored]) -> list[Recommendation]:
+    """The items as shown; the need remembers them (numbered, and as seen)."""
+    items = [Recommendation.from_scored(c) for c in top]
+    need.last_shown = [i.id for i in items]
+    need.shown += [i.id for i in items if i.id not in need.shown]
+    return items
+
+
+def taste(need: Need) -> dict[str, float]:
+    """The items the person's taste is drawn from, with weights."""
+    out = {item: MENTIONED_WEIGHT * LIKED_DECAY**age
+           for age, item in enumerate(reversed(need.mentioned))}  # fmt: skip
+    out.update({item: LIKED_DECAY**age for age, item in enumerate(reversed(need.liked))})
+    for item in need.disliked:
+        out.pop(item, None)
+    return out

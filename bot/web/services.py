@@ -1,0 +1,39 @@
+"""What the API and the UI share: the engine, the sessions and the logs, and what a turn or a
+piece of feedback does to them."""
+
+from dataclasses import dataclass
+
+from bot.answering.support import Handoffs
+from bot.engine import Engine, Turn
+from bot.state import DialogueState
+from bot.web.sessions import EventLog, Sessions
+from retrieval.embed import Embedder
+
+
+@dataclass
+class Services:
+    engine: Engine
+    sessions: Sessions
+    events: EventLog | None = None
+    handoffs: Handoffs | None = None
+    embedder: Embedder | None = None  # for ingest over HTTP; the engine's when unset
+
+    def after_turn(self, turn: Turn) -> None:
+        """Log what was shown, and deliver a handoff."""
+        state = turn.state
+        if self.events is not None and turn.items:
+            self.events.record(state.session_id, state.catalog, [i.id for i in turn.items],
+                               "shown")  # fmt: skip
+        if self.handoffs is not None and turn.handoff is not None:
+            self.handoffs.deliver(turn.handoff)
+
+    def feedback(self, state: DialogueState, item_id: str, value: str) -> None:
+        """A like or dislike feeds the session's need; it and a click are logged."""
+        with self.sessions.lock(state.session_id):
+            if value == "like":
+                state.need.like(item_id)
+            elif value == "dislike":
+                state.need.dislike(item_id)
+            self.sessions.save(state)
+        if self.events is not None:
+            self.events.record(state.session_id, state.catalog, [item_id], value)
