@@ -35,13 +35,8 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_
     assert store.manifest("furniture").currency == "SAR"
     assert store.heartbeat()
     # A whole turn through the server: lexical index, dense search, field keys and the rerank.
-    engine = Engine(
-        embedder=fake_embedder,
-        store=store,
-        prompts=load_prompts(),
-        chat=None,
-        config=EngineConfig(k=2),
-    )
+    engine = Engine(embedder=fake_embedder, store=store, prompts=load_prompts(),
+                    config=EngineConfig(k=2))  # fmt: skip
     turn = engine.turn(DialogueState(session_id="s", catalog="furniture"), "a walnut table")
     assert turn.items[0].id == "1"
     assert {e["field"] for e in turn.items[0].evidence} <= {"item", "title", "facets"}
@@ -61,26 +56,15 @@ def test_a_chroma_server_that_goes_away_is_reported_and_the_app_recovers(tmp_pat
     from bot.web.api import Edge, create_api
     from bot.web.services import Services
     from bot.web.sessions import Sessions
-    from tests.conftest import free_port, start_chroma, stop
+    from tests.conftest import engine_over, free_port, start_chroma, stop
 
     port = free_port()
     server = start_chroma(tmp_path, port)
     rows = [{"id": str(n), "name": f"{c} {kind}", "category": kind}
             for n, (c, kind) in enumerate([("Walnut", "table"), ("Oak", "bookcase"),
                                            ("Pine", "chair"), ("Steel", "lamp")])]  # fmt: skip
-    for name in ("furniture", "spare"):
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(rows))
-        ingest(path, name, ItemStore(make_client(tmp_path, "127.0.0.1", port)), fake_embedder,
-               progress=False)  # fmt: skip
     store = ItemStore(make_client(tmp_path, "127.0.0.1", port))
-    engine = Engine(
-        embedder=fake_embedder,
-        store=store,
-        prompts=load_prompts(),
-        chat=None,
-        config=EngineConfig(k=2),
-    )
+    engine = engine_over(store, fake_embedder, {"furniture": rows, "spare": rows}, tmp_path, k=2)
     api = create_api(Services(engine, Sessions()), Edge("furniture"))
     client = TestClient(api, raise_server_exceptions=False)  # as a real server answers
     chat = {"message": "a walnut table", "catalog": "furniture"}
