@@ -59,7 +59,6 @@ class RateLimiter:
         self.burst = max(1.0, per_minute / 4)
         self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(clients)
         self._lock = threading.Lock()
-        self.clients = clients
 
     def check(self, client: str, now: float | None = None) -> None:
         """Take one request's token, or raise Busy with the seconds until one is free."""
