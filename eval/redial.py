@@ -180,7 +180,8 @@ class Ablation:
         ingest(catalog, "redial", store, embedder, progress=False)
         # as the app builds it; its cache embeds the rows' shared need texts once
         self.engine = build_engine(settings, store, embedder, chat=False)
-        self.rows = ablation_rows()
+        # each row's engine, sharing what was read of the catalog
+        self.rows = [(name, self.engine.variant(weights=w)) for name, w in ablation_rows()]
         self.ranked: dict[str, dict[str, list[str]]] = {name: {} for name, _ in self.rows}
         self.weights: dict[str, list[float]] = {}  # the full system's w per ranked item
 
@@ -195,11 +196,9 @@ class Ablation:
             history = engine.replay("redial", pairs)  # the same for every row
             # Concierge (the last row) first, so that its time includes embedding the need's
             # texts, as a new message does; the other rows find them cached.
-            for name, weights in [self.rows[-1], *self.rows[:-1]]:
+            for name, variant in [self.rows[-1], *self.rows[:-1]]:
                 started = time.perf_counter()
-                turn = engine.variant(weights=weights).turn(
-                    copy.deepcopy(history), pairs[-1][1], DEPTH, ask=False
-                )
+                turn = variant.turn(copy.deepcopy(history), pairs[-1][1], DEPTH, ask=False)
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 self.ranked[name][str(n)] = [i.id for i in turn.items]
                 if name == self.rows[-1][0]:

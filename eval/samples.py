@@ -35,7 +35,7 @@ def movie_slice(catalog_path: Path, cases_path: Path, out: Path) -> Path:
     cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines()]
     named = {name for case in sample_cases(cases) for name in case["rec"] + case["entity"]}
     kept = [i for i, record in catalog.items() if record["name"] in named]
-    others = [i for i in catalog if i not in set(kept)]
+    others = [i for i, record in catalog.items() if record["name"] not in named]
     kept += random.Random(1).sample(others, min(OTHER_MOVIES, len(others)))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({i: catalog[i] for i in sorted(kept)}), encoding="utf-8")

@@ -110,6 +110,7 @@ def simulate_redial(
     ids_by_name = movie_ids()
     dialogs = read_jsonl(REDIAL / "dev_dialogs.jsonl")
     out: dict[str, list[tuple[list[str], Dialogue]]] = {c.name: [] for c in redial_configs()}
+    variants = [(c.name, configured(engine, c)) for c in redial_configs()]
     with tempfile.TemporaryDirectory() as tmp:
         for fold, (todo, _, events) in enumerate(fold_events(cases, dialogs, folds, Path(tmp))):
             use_priors(engine, events)
@@ -120,11 +121,11 @@ def simulate_redial(
                 pairs = [(m["role"], m["content"]) for m in messages(case)]
                 history = engine.replay("redial", pairs)
                 items = store.get("redial", targets)
-                for config in redial_configs():
+                for name, variant in variants:
                     user = movie_user_for(items, seed, n)
-                    dialogue = talk(configured(engine, config), copy.deepcopy(history),
-                                    pairs[-1][1], user, set(targets), MOVIE_LIST)  # fmt: skip
-                    out[config.name].append((targets, dialogue))
+                    dialogue = talk(variant, copy.deepcopy(history), pairs[-1][1], user,
+                                    set(targets), MOVIE_LIST)  # fmt: skip
+                    out[name].append((targets, dialogue))
             log(f"fold {fold + 1}/{folds}: {len(todo)} cases")
     return out
 
