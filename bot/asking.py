@@ -2,6 +2,7 @@
 information gain over the current candidates, weighted by their scores."""
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from bot.state import Need
 from retrieval.candidates import Scored
+from retrieval.text import normalize
 
 TOP = 50  # candidates the question is about
 MIN_GAIN_BITS = 1.0  # below this the candidates already agree enough: recommend
@@ -40,26 +42,37 @@ def facet_gain(candidates: Sequence[Scored], w: np.ndarray, facet: str) -> Choic
     """Expected information gain of asking about `facet`: the entropy of the answer, with an
     item's weight split over its values and the values shared by nearly all left out."""
     top = candidates[: len(w)]
-    shares = {
-        v: float(sum(wi for wi, c in zip(w, top, strict=True) if v in c.item.facets.get(facet, ())))
-        for c in top
-        for v in c.item.facets.get(facet, ())
-    }
-    informative = {v for v, s in shares.items() if s < UBIQUITOUS}
+    # Values that differ only in case or spacing ("SIMPLE Mobile", "Simple Mobile") are one.
+    spellings: dict[str, Counter[str]] = {}
+    values_of = []
+    for c in top:
+        keys = []
+        for v in c.item.facets.get(facet, ()):
+            key = _key(v)
+            spellings.setdefault(key, Counter())[v] += 1
+            keys.append(key)
+        values_of.append(list(dict.fromkeys(keys)))
+    shares = {k: float(sum(wi for wi, ks in zip(w, values_of, strict=True) if k in ks))
+              for k in spellings}  # fmt: skip
+    informative = {k for k, s in shares.items() if s < UBIQUITOUS}
     mass: dict[str, float] = {}
     covered = 0.0
-    for wi, c in zip(w, top, strict=True):
-        values = [v for v in c.item.facets.get(facet, ()) if v in informative]
+    for wi, keys in zip(w, values_of, strict=True):
+        values = [k for k in keys if k in informative]
         if values:
             covered += wi
-            for v in values:
-                mass[v] = mass.get(v, 0.0) + wi / len(values)
+            for k in values:
+                mass[k] = mass.get(k, 0.0) + wi / len(values)
     if covered < MIN_COVERAGE:
         return Choice(facet, 0.0, [])
     probs = [m / covered for m in mass.values()]
     gain = -sum(p * math.log2(p) for p in probs if p > 0) * EASE.get(facet, DEFAULT_EASE)
-    options = [v for v, _ in sorted(mass.items(), key=lambda kv: -kv[1])][:MAX_OPTIONS]
-    return Choice(facet, gain, options)
+    ranked = sorted(mass.items(), key=lambda kv: -kv[1])[:MAX_OPTIONS]
+    return Choice(facet, gain, [spellings[k].most_common(1)[0][0] for k, _ in ranked])
+
+
+def _key(value: str) -> str:
+    return normalize(value).replace(" ", "")
 
 
 def choose_question(

@@ -40,6 +40,10 @@ class Need(BaseModel):
     asked: list[str] = Field(default_factory=list)  # facets the bot has asked about
     pending: str | None = None  # the facet of the question awaiting an answer
     rejections: int = 0  # whole lists turned down ("none of these")
+    suits: list[str] = Field(default_factory=list)  # what the thing is for ("iphone 7", "mom"):
+    # matched against the items' text, never a filter
+    readings: list[str] = Field(default_factory=list)  # how the latest request's phrases were
+    # read, for the "Why these?" panel ("for my mom": words to match, not a filter)
 
     def query_text(self) -> str:
         parts = self.wants[-MAX_WANTS:]

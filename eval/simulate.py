@@ -42,14 +42,16 @@ if TYPE_CHECKING:
     from eval.simulator import SimulatedUser
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED_CATALOGS = REDIAL.parent / "catalogs"
 TURNS = 5
 CUTOFFS = (1, 10, 50)
 MOVIE_LIST = 50  # iEvaLM's recommender lists 50 movies; success is a target among them
 SHOP_LIST = 5  # success@5
 PUBLISHED = "ChatGPT in iEvaLM's attribute mode (5 turns): R@1 .191, R@10 .536"
-PRODUCTS = {  # name -> (file, mapping) in data/
+PRODUCTS = {  # name -> (file, mapping) in data/, or a file of ../shared (no mapping)
     "phones": ("bestbuy_phones.json", "mappings/bestbuy_phones.yaml"),
     "ikea": ("ikea_sa.csv", "mappings/ikea_sa.yaml"),
+    "myntra": (str(SHARED_CATALOGS / "myntra.csv"), None),
 }
 
 
@@ -321,9 +323,10 @@ def build(data_dir: Path, catalogs: Sequence[str], quick: bool = False) -> tuple
             ingest(movie_catalog(data_dir, quick), "redial", store, embedder, progress=False)
         else:
             file, mapping = PRODUCTS[name]
-            loaded = load_catalog(ROOT / "data" / file, ROOT / "data" / mapping)
+            path = ROOT / "data" / file  # an absolute file stays itself
+            loaded = load_catalog(path, ROOT / "data" / mapping if mapping else None)
             loaded = product_slice(loaded) if quick else loaded
-            ingest_catalog(loaded, ROOT / "data" / file, name, store, embedder, progress=False)
+            ingest_catalog(loaded, path, name, store, embedder, progress=False)
     engine = build_engine(settings, store, embedder, chat=False)  # as the app builds it
     for name in catalogs:
         engine.warm(name)

@@ -14,9 +14,10 @@ import numpy as np
 
 from retrieval.index import CatalogIndex
 from retrieval.interactions import Priors
-from retrieval.records import Item
+from retrieval.records import Item, lead
 from retrieval.rerank import FIELDS, Evidence, Keys, Query, rerank
 from retrieval.store import NUMBER, ItemStore, facet_key
+from retrieval.text import normalize, singular
 
 POOL = 200  # items proposed by dense search, and by the neighbours of liked items
 
@@ -38,6 +39,7 @@ class Weights:
     disliked: float = 1.0
     matched: float = 0.5  # for a facet named with several values: the share an item has
     shared: float = 1.0  # facet values shared with a liked item (same director, brand, genres)
+    fit: float = 1.0  # the title names what the thing is for ("a case for my iPhone 7")
     fields: bool = True  # per-field keys and per-part queries; False: the item vector alone
     rerank: int = 100  # how many first-stage candidates the attention rerank sees
     theta: float = 0.0  # keep w_i > θ; on ReDial dev every θ > 0 tried lowered R@10 (BENCHMARKS)
@@ -106,6 +108,7 @@ class NeedVectors:
     whole: np.ndarray | None = None  # the whole need
     parts: tuple[tuple[str, np.ndarray], ...] = ()  # ("want: good camera", vector), ...
     avoid: tuple[tuple[str, np.ndarray], ...] = ()
+    suits: tuple[str, ...] = ()  # what the thing is for, to find in titles ("iphone 7")
 
 
 @dataclass
@@ -188,6 +191,10 @@ def retrieve(
     parts = {k: v[top] for k, v in parts.items()}
     parts["matched"] = w.matched * _matched(items, constraints.include)
     parts["shared"] = w.shared * _shared(items, [(i, liked[i.id]) for i in known if i.id in liked])
+    if need.suits and w.fit:
+        # the title, else the lead of the description (IKEA's titles are names)
+        scores = [fit(i.title, need.suits) or fit(lead(i.description), need.suits) for i in items]
+        parts["fit"] = w.fit * np.array(scores, np.float32)
     bias = np.sum([v for k, v in parts.items() if k != "dense"], axis=0)
     queries = _queries(need, w)
     keys = _keys(read, items, vectors, fields=w.fields)
@@ -199,6 +206,32 @@ def retrieve(
             signals["dense"] = r.score - float(bias[r.index])
         out.append(Scored(items[r.index], r.score, signals, r.weight, r.passed, r.evidence))
     return out
+
+
+# Words that make another model of the same name: a case for the "iPhone 7 Plus" does not fit an
+# iPhone 7.
+MODEL_SUFFIXES = frozenset("plus max pro mini lite edge note xl ultra se active mega neo".split())
+
+
+def fit(text: str, suits: Sequence[str]) -> float:
+    """How well a text names what the thing is for: 1 when it names it exactly, .5 when it has
+    all its words apart, .25 when it names another model of it ("iPhone 7 Plus"), else 0."""
+    words = normalize(text).split()
+    best = 0.0
+    for phrase in suits:
+        wanted = normalize(phrase).split()
+        if not wanted or not set(wanted) <= set(words):
+            continue
+        n = len(wanted)
+        after = [words[i + n] if i + n < len(words) else ""
+                 for i in range(len(words) - n + 1) if words[i : i + n] == wanted]  # fmt: skip
+        exact = [0.25 if a in MODEL_SUFFIXES - set(wanted) else 1.0 for a in after]
+        best = max(best, max(exact, default=0.5))
+    for phrase in suits:  # one word, as the start of a longer one: "bed" in "bedside table"
+        stem = singular(normalize(phrase))
+        if len(stem) >= 3 and " " not in stem and any(w.startswith(stem) for w in words):
+            best = max(best, 0.5)
+    return best
 
 
 def _matched(items: list[Item], include: dict[str, tuple[str, ...]]) -> np.ndarray:

@@ -21,6 +21,8 @@ from retrieval.mapping import (
 )
 from retrieval.readers import Record, read_records
 from retrieval.records import Item, Skipped
+from retrieval.types import FACET as TYPE_FACET
+from retrieval.types import coverage_note, mine_types, types_of_name
 
 MAX_TEXT = 4000  # characters kept of one text field
 MAX_FACET_VALUE = 200
@@ -94,6 +96,9 @@ def load_catalog(path: Path, mapping_path: Path | None = None, enrich: bool = Tr
     if gained:
         mined = ", ".join(f"{name} {count:,}" for name, count in gained.most_common())
         notes.append(f"attributes mined from titles and descriptions (items gaining each): {mined}")
+    if enrich:
+        enriched, types = mine_types(enriched)
+        notes.append(coverage_note(enriched, types))
     return Catalog(enriched, skipped, mapping, currency, notes, merged, dict(gained))
 
 
@@ -103,7 +108,7 @@ class _RowBuilder:
         self.separator = separator
         self.id_pattern = re.compile(mapping.id_pattern) if mapping.id_pattern else None
         named = {mapping.id, mapping.title, mapping.price, mapping.rating, mapping.image_url}
-        named |= {mapping.url, *mapping.description, *mapping.ignore}
+        named |= {mapping.url, mapping.type, *mapping.description, *mapping.ignore}
         named |= {f for fs in mapping.facets.values() for f in fs} | set(mapping.numbers.values())
         self.named = named
 
@@ -118,6 +123,8 @@ class _RowBuilder:
             for facet, sources in m.facets.items()
             if (values := self._facet_values(record, sources, split=facet == "category"))
         }
+        if m.type and (named_type := types_of_name(_text(record.get(m.type)))):
+            facets[TYPE_FACET] = named_type
         numbers = {}
         for name, source in m.numbers.items():
             try:

@@ -13,8 +13,11 @@ from retrieval.embed import Embedder
 from retrieval.errors import CatalogError
 from retrieval.records import Item, Skipped
 from retrieval.store import ItemStore, Manifest, check_name
+from retrieval.types import FACET as TYPE_FACET
 
 EMBED_BATCH = 256  # items embedded and written per step: progress stays live, memory flat
+TYPE_NUMBER_SHARE = 0.3  # per-type quartiles of a number need this share of the type's items
+TYPE_NUMBER_MIN = 8  # ... and at least this many of them
 
 
 @dataclass
@@ -119,6 +122,7 @@ def build_manifest(
 ) -> Manifest:
     facets: dict[str, Counter[str]] = {}
     numbers: dict[str, list[float]] = {}
+    by_type: dict[str, dict[str, list[float]]] = {}
     for item in catalog.items:
         for facet, values in item.facets.items():
             facets.setdefault(facet, Counter()).update(values)
@@ -126,6 +130,9 @@ def build_manifest(
         for key, number in [*item.numbers.items(), *extra.items()]:
             if number is not None:
                 numbers.setdefault(key, []).append(number)
+                for kind in item.facets.get(TYPE_FACET, ()):
+                    by_type.setdefault(kind, {}).setdefault(key, []).append(number)
+    sizes = facets.get(TYPE_FACET, Counter())
     return Manifest(
         name=name,
         count=count,
@@ -135,7 +142,18 @@ def build_manifest(
         facets={f: dict(c.most_common()) for f, c in facets.items()},
         numbers={k: (min(v), max(v)) for k, v in numbers.items()},
         quantiles={k: _quartiles(v) for k, v in numbers.items()},
+        type_quantiles={
+            kind: {k: _quartiles(v) for k, v in found.items() if _enough(len(v), sizes[kind])}
+            for kind, found in by_type.items()
+        },
+        type_synonyms=dict(catalog.mapping.type_synonyms),
     )
+
+
+def _enough(have: int, of: int) -> bool:
+    """Whether a type's items carry a number often enough for "a big one" to mean something
+    among them (TYPE_NUMBER_SHARE of them, and at least TYPE_NUMBER_MIN)."""
+    return have >= TYPE_NUMBER_MIN and have >= TYPE_NUMBER_SHARE * of
 
 
 def _quartiles(values: list[float]) -> list[float]:

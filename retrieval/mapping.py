@@ -30,6 +30,8 @@ class Mapping(BaseModel):
     facets: dict[str, list[str]] = {}  # facet -> source fields (several: category levels)
     numbers: dict[str, str] = {}  # number name -> source field
     ignore: list[str] = []  # fields to drop entirely
+    type: str | None = None  # the field that names each item's product type (else it is mined)
+    type_synonyms: dict[str, str] = {}  # a shopper's word -> the catalog's type ("couch": sofa)
 
 
 # Normalised source names (lowercase letters and digits) for each item field, best first.
@@ -153,7 +155,7 @@ def _fields_named(mapping: Mapping) -> set[str]:
         mapping.rating,
         mapping.image_url,
     ]
-    names = {n for n in [*singles, mapping.url] if n}
+    names = {n for n in [*singles, mapping.url, mapping.type] if n}
     names.update(mapping.description, *mapping.facets.values(), mapping.numbers.values())
     return names
 

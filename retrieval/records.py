@@ -41,7 +41,7 @@ class Item:
         """The texts of the item's fields that get vectors of their own (the reranker's keys,
         and the snippets quoted as evidence). Empty fields are left out."""
         facets = "; ".join(", ".join(values) for values in self.facets.values() if values)
-        out = {"title": self.title, "facets": facets, "description": _lead(self.description)}
+        out = {"title": self.title, "facets": facets, "description": lead(self.description)}
         return {name: text for name, text in out.items() if text.strip()}
 
     def embedding_text(self) -> str:
@@ -56,7 +56,7 @@ class Item:
 DESCRIPTION_SNIPPET = 300  # characters of the description that get a vector of their own
 
 
-def _lead(text: str) -> str:
+def lead(text: str) -> str:
     """The description's opening sentences, up to DESCRIPTION_SNIPPET characters."""
     text = " ".join(text.split())
     if len(text) <= DESCRIPTION_SNIPPET:

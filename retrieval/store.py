@@ -49,6 +49,10 @@ class Manifest:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> items
     numbers: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (min, max)
     quantiles: dict[str, list[float]] = field(default_factory=dict)  # name -> 25th, 50th, 75th
+    # the same among the items of each product type (retrieval/types.py), for numbers that
+    # enough of the type's items carry: "a big screen" among phones, not among all items
+    type_quantiles: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    type_synonyms: dict[str, str] = field(default_factory=dict)  # from the mapping file
 
 
 def make_client(data_dir: Path, host: str | None = None, port: int = 8000) -> Any:

@@ -31,6 +31,27 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def normalize(text: str) -> str:
+    """Folded words joined by single spaces ("Don't", "POÄNG!" -> "dont poang")."""
+    return " ".join(re.findall(r"\w+", fold(text).replace("'", "")))
+
+
+def singular(words: str) -> str:
+    """A crude plural folding, for matching only: "sofas", "batteries", "watches" meet "sofa",
+    "battery", "watch"."""
+    return " ".join(_singular_word(w) for w in words.split())
+
+
+def _singular_word(w: str) -> str:
+    if len(w) <= 3 or not w.endswith("s") or w.endswith(("ss", "us", "is")):
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return w[:-2]
+    return w[:-1]
+
+
 def clean_text(text: str) -> str:
     """The text with tags removed, entities decoded, whitespace collapsed, and instruction-like
     sentences dropped."""

@@ -123,15 +123,17 @@ def minilm():
 
 @pytest.fixture(scope="session")
 def minilm_phones(tmp_path_factory: pytest.TempPathFactory, minilm):
-    """The demo catalog's first 300 rows in embedded Chroma with real MiniLM vectors, ingested
-    once for the real-model tests that only read it: many near-identical titles (the same case
-    for several phones)."""
+    """The demo catalog's first 300 rows and every 8th row after them in embedded Chroma with
+    real MiniLM vectors, ingested once for the real-model tests that only read it: many
+    near-identical titles (the same case for several phones), and every kind of item (handsets,
+    cases for the iPhone 7 and the 7 Plus, power banks) in the demo's proportions."""
     from retrieval.ingest import ingest
     from retrieval.store import ItemStore, make_client
 
     folder = tmp_path_factory.mktemp("minilm-phones")
     path = folder / "phones.json"
-    path.write_text(json.dumps(json.loads((ROOT / "data/bestbuy_phones.json").read_text())[:300]))
+    rows = json.loads((ROOT / "data/bestbuy_phones.json").read_text())
+    path.write_text(json.dumps(rows[:300] + rows[300::8]))
     store = ItemStore(make_client(folder / "data"))
     ingest(path, "phones", store, minilm, ROOT / "data/mappings/bestbuy_phones.yaml",
            progress=False)  # fmt: skip

@@ -1,5 +1,6 @@
 """The packaged models, loaded for real (CPU, offline)."""
 
+import re
 import time
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from bot.llm import LocalChatModel, build_chat_model, packaged_model_dir
 from bot.settings import Settings
+from tests.conftest import SHARED_DATA, needs_shared
 
 pytestmark = pytest.mark.real
 
@@ -102,7 +104,7 @@ def test_an_exact_product_title_ranks_that_product_first(minilm_phones, minilm):
     for item in items:
         turn = engine.turn(DialogueState(session_id=item.id, catalog="phones"), item.title,
                            ask=False)  # fmt: skip
-        assert turn.items[0].id == item.id, item.title
+        assert turn.items[0].title == item.title, item.title  # (a few titles are shared)
         # Without its own brand in front ("Samsung - Galaxy ..."), the title is no longer a
         # name the vocabulary knows; BM25 and the title keys must still find the product. Words
         # in it may be read as filters ("(Verizon)" as a brand) that leave nothing: the bot then
@@ -113,7 +115,7 @@ def test_an_exact_product_title_ranks_that_product_first(minilm_phones, minilm):
         state = DialogueState(session_id=item.id, catalog="phones")
         turn = engine.turn(state, bare, ask=False)
         if engine.constraints(state.need).admits(item):
-            assert turn.items[0].id == item.id, bare
+            assert turn.items[0].title.endswith(bare), bare  # other carriers sell it too
             bare_checked += 1
     assert bare_checked >= 5
 
@@ -152,3 +154,88 @@ def test_smollm2_explains_the_top_items_in_one_batch_and_only_verified_text_is_s
         grounds = explainer.grounds(pick, state.need, lambda p: f"${p:,.2f}".removesuffix(".00"))
         assert all(c.ok for c in verify(item.explanation, grounds)), item.explanation
         assert explanation.draft  # the LLM did write a draft, verified or not
+
+
+def _engine(store, minilm):
+    from bot.engine import Engine, EngineConfig
+    from prompts.loader import load_prompts
+
+    return Engine(embedder=minilm, store=store, prompts=load_prompts(), config=EngineConfig(k=5))
+
+
+HANDSET = ("Cell Phones with Plans", "Unlocked Cell Phones", "Prepaid Phones", "iPhone",
+           "Refurbished Phones")  # the demo catalog's own categories for handsets  # fmt: skip
+POWER_BANK = ("portable charger", "power bank", "battery pack", "powerstation", "power pack")
+
+
+def _shown(engine, *messages):
+    from bot.state import DialogueState
+
+    state = DialogueState(catalog="phones")
+    for message in messages:
+        turn = engine.turn(state, message, ask=False)
+    return turn.items
+
+
+def _is_handset(item_id, store):
+    (item,) = store.get("phones", [item_id])
+    return any(h in level for h in HANDSET for level in item.facets["category"]), item
+
+
+def test_a_phone_for_mom_in_everyday_words_returns_handsets_only(minilm_phones, minilm):
+    """The first request of issue 17, through MiniLM and Chroma: handsets in the budget, no
+    chargers or cables (most of the catalog is accessories)."""
+    engine = _engine(minilm_phones, minilm)
+    shown = _shown(engine, "I need a phone for my mom, she's not techy, under 200 dollars")
+    assert len(shown) == 5
+    for item in shown:
+        handset, full = _is_handset(item.id, minilm_phones)
+        assert handset and full.price <= 200, full.title
+
+
+def test_a_big_screen_and_long_battery_returns_phones_not_power_banks(minilm_phones, minilm):
+    engine = _engine(minilm_phones, minilm)
+    shown = _shown(engine, "a phone with a big screen and long battery life")
+    assert shown
+    for item in shown:
+        handset, full = _is_handset(item.id, minilm_phones)
+        assert handset, full.title
+        assert not any(word in full.title.lower() for word in POWER_BANK), full.title
+
+
+def test_a_case_for_my_iphone_7_returns_its_cases_and_no_plus_case_first(minilm_phones, minilm):
+    engine = _engine(minilm_phones, minilm)
+    shown = _shown(engine, "a case for my iPhone 7")
+    titles = [i.title for i in shown]
+    assert all("case" in t.lower() for t in titles), titles
+    assert re.search(r"iPhone®? 7(?! Plus)", titles[0]), titles
+    assert sum(bool(re.search(r"iPhone®? 7(?! Plus)", t)) for t in titles) >= 3, titles
+
+
+def test_a_cheap_samsung_phone_asked_in_chinese(minilm_phones, minilm):
+    engine = _engine(minilm_phones, minilm)
+    shown = _shown(engine, "我想买一部便宜的三星手机")
+    assert shown
+    for item in shown:
+        handset, full = _is_handset(item.id, minilm_phones)
+        assert handset and "samsung" in full.title.lower(), full.title
+
+
+@needs_shared
+def test_the_seeds_own_example_in_chinese_finds_running_shoes(minilm, tmp_path):
+    """ "一双舒适的跑鞋" (a pair of comfortable running shoes) on a slice of the Myntra catalog
+    (every 10th row, 1,250 items, with its ~16 running shoes), real MiniLM."""
+    import csv
+
+    from bot.state import DialogueState
+    from retrieval.store import ItemStore, make_client
+    from tests.conftest import engine_over
+
+    with (SHARED_DATA / "catalogs/myntra.csv").open(encoding="utf-8") as rows:
+        sliced = list(csv.DictReader(rows))[::10]
+    store = ItemStore(make_client(tmp_path / "data"))
+    engine = engine_over(store, minilm, {"myntra": sliced}, tmp_path, k=5)
+    turn = engine.turn(DialogueState(catalog="myntra"), "一双舒适的跑鞋", ask=False)
+    titles = [i.title for i in turn.items]
+    assert len(titles) == 5 and all(re.search(r"(?i)shoes|sneakers", t) for t in titles), titles
+    assert all(re.search(r"(?i)(running|sports|training) shoes", t) for t in titles[:3]), titles

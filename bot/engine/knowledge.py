@@ -34,7 +34,8 @@ class CatalogKnowledge:
         def read() -> Vocabulary:
             manifest = self.manifest(catalog)
             return Vocabulary(manifest.facets, self.store.titles(catalog), self.embedder.embed,
-                              manifest.quantiles)  # fmt: skip
+                              manifest.quantiles, manifest.type_quantiles,
+                              manifest.type_synonyms)  # fmt: skip
 
         return self._get("vocabulary", catalog, read)
 

@@ -22,6 +22,7 @@ from bot.engine.records import Action, Recommendation, Turn
 from bot.engine.reply import Replier
 from bot.explaining.explain import Explainer
 from bot.state import DialogueState, Message, Need
+from bot.understanding.chinese import Translator, is_chinese
 from bot.understanding.understand import Understanding, understand
 from bot.understanding.vocabulary import Vocabulary, normalize
 from prompts.loader import Prompts
@@ -59,8 +60,10 @@ class Engine:
         chat: BaseChatModel | None = None,
         config: EngineConfig | None = None,
         knowledge: CatalogKnowledge | None = None,
+        translator: Translator | None = None,
     ) -> None:
         self.embedder = embedder
+        self.translator = translator or Translator()  # loads its dictionary when first used
         self.store = store
         self.prompts = prompts
         self.chat = chat
@@ -74,7 +77,7 @@ class Engine:
         catalogs (benchmarks compare configurations on one store)."""
         return Engine(embedder=self.embedder, store=self.store, prompts=self.prompts,
                       chat=chat or self.chat, config=replace(self.config, **config),
-                      knowledge=self.knowledge)  # fmt: skip
+                      knowledge=self.knowledge, translator=self.translator)  # fmt: skip
 
     @property
     def k(self) -> int:
@@ -212,7 +215,10 @@ class Engine:
                 i.price for i in self.store.get(state.catalog, state.need.last_shown) if i.price
             ]
 
-        return understand(state.need, text, self.vocabulary(state.catalog), shown_prices)
+        vocabulary = self.vocabulary(state.catalog)
+        if is_chinese(text):  # read in English words; the message is kept as written
+            text = self.translator.english(text, vocabulary.knows)
+        return understand(state.need, text, vocabulary, shown_prices)
 
     def observe_assistant(self, state: DialogueState, text: str) -> None:
         """An assistant message from elsewhere (a logged dialogue): the items it names count as
@@ -271,7 +277,7 @@ class Engine:
         whole_vector = vectors.pop(0) if whole else None  # parts exist only with a whole need
         labelled = [(label, v) for (label, _), v in zip(parts + avoid, vectors, strict=True)]
         return NeedVectors(whole, whole_vector, tuple(labelled[: len(parts)]),
-                           tuple(labelled[len(parts) :]))  # fmt: skip
+                           tuple(labelled[len(parts) :]), tuple(need.suits))  # fmt: skip
 
     def constraints(self, need: Need, more: bool = False) -> Constraints:
         """The hard part of the need, as the store filters by it."""

@@ -23,6 +23,7 @@ from bot.understanding.vocabulary import normalize
 from prompts.loader import Prompts
 from retrieval.candidates import Scored
 from retrieval.text import clean_text, sentences, shorten
+from retrieval.types import FACET as TYPE_FACET
 
 MAX_SENTENCES = 2
 MAX_QUOTE = 110  # characters of a field quoted in a template sentence
@@ -150,7 +151,7 @@ def templates(pick: Scored, need: Need, price_text: Any) -> list[str]:
                 out.append(f'You wanted {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
     for facet, values in need.include.items():
         have = [v for v in values if v in item.facets.get(facet, ())]
-        if have:
+        if have and facet != TYPE_FACET:
             out.append(f"Its {facet.replace('_', ' ')} is {', '.join(have)}, as you asked.")
     price = need.ranges.get("price")
     if price and item.price is not None and not price.is_open():
@@ -162,6 +163,9 @@ def templates(pick: Scored, need: Need, price_text: Any) -> list[str]:
         else:
             bound = f"above your {price_text(price.min)} minimum"
         out.append(f"At {at} it is {bound}.")
+    kinds = [v for v in need.include.get(TYPE_FACET, ()) if v in item.facets.get(TYPE_FACET, ())]
+    if kinds:  # true of every item shown, so said last
+        out.append(f"It is {'an' if kinds[0][0] in 'aeiou' else 'a'} {kinds[0]}, as you asked.")
     return out
 
 

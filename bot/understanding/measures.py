@@ -28,14 +28,25 @@ RELATIVE = [
     (r"\b(?:lots of|plenty of|more|a lot of|large|big)\s+storage", "storage_gb", "high"),
     (r"\b(?:lots of|more|plenty of)\s+ram\b", "ram_gb", "high"),
     (r"\b(?:powerful|high power)\b", "power_w", "high"),
+    # "cheap": the cheaper half of the wanted type (of the catalog when no type is wanted)
+    (
+        r"\b(?:cheap|inexpensive|affordable|low[- ]cost|not (?:too )?expensive|low[- ]priced)\b",
+        "price",
+        "median",
+    ),
 ]
 
 
-def parse_measures(text: str, quantiles: dict[str, list[float]]) -> dict[str, Range]:
+def parse_measures(
+    text: str, quantiles: dict[str, list[float]], relative_to: dict[str, list[float]] | None = None
+) -> dict[str, Range]:
     """Ranges keyed by the catalog's number names; only quantities the catalog has count.
 
-    `quantiles` maps a number name to its [25th, 50th, 75th] percentiles over the catalog; "a
-    big screen" means at least the 75th, "something light" at most the 25th."""
+    `quantiles` maps a number name to its [25th, 50th, 75th] percentiles over the catalog;
+    `relative_to` the same among the items words like "big" compare with (the wanted type's;
+    the catalog's by default). "A big screen" means at least the 75th, "something light" at most
+    the 25th, "cheap" at most the median."""
+    relative_to = quantiles if relative_to is None else relative_to
     ranges: dict[str, Range] = {}
     for q in find_quantities(text):
         if q.name not in quantiles:
@@ -52,7 +63,8 @@ def parse_measures(text: str, quantiles: dict[str, list[float]]) -> dict[str, Ra
             ranges[q.name] = Range(min=round(q.value * (1 - EXACT_SPREAD), 3),
                                    max=round(q.value * (1 + EXACT_SPREAD), 3))  # fmt: skip
     for pattern, name, side in RELATIVE:
-        if name in quantiles and name not in ranges and re.search(pattern, text, re.I):
-            low, _, high = quantiles[name]
-            ranges[name] = Range(min=high) if side == "high" else Range(max=low)
+        if name in relative_to and name not in ranges and re.search(pattern, text, re.I):
+            low, middle, high = relative_to[name]
+            bound = {"high": Range(min=high), "low": Range(max=low), "median": Range(max=middle)}
+            ranges[name] = bound[side]
     return ranges

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 
 from bot.state import Need, Range
 from bot.understanding.budget import parse_ranges
+from bot.understanding.kinds import FOR_FACETS, OBJECT_WORDS, object_positions
 from bot.understanding.measures import parse_measures
-from bot.understanding.vocabulary import STOPWORDS, Hit, Vocabulary, normalize
+from bot.understanding.usage import Usage, read_usage
+from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
+from retrieval.types import FACET as TYPE_FACET
 
 _CLAUSE = re.compile(r"[.;!?\n]+|,\s*|\s+\bbut\b\s+|\s+\bhowever\b\s+", re.I)
 _NEGATION = re.compile(
@@ -75,6 +78,9 @@ _TASTE = re.compile(
     r"favou?rites?|reminds?|such as|kind of|along the lines)\b",
     re.I,
 )
+_AGE = frozenset(
+    {"year", "years", "yr", "old", "month", "months"}
+)  # read by bot/understanding/usage
 CHEAPER_FACTOR = 0.8  # "cheaper": under 80% of the dearest item just shown
 PRICIER_FACTOR = 1.5  # "a bit more expensive is fine": half as much again
 
@@ -89,6 +95,7 @@ class Understanding:
     hits: list[Hit] = field(default_factory=list)
     content: bool = False  # said something about the need itself
     rejected: bool = False  # turned down the whole list just shown
+    kind: str | None = None  # the product type the message asks for
 
 
 def understand(
@@ -113,10 +120,14 @@ def understand(
         text = _reject_all(need, text, result)
     _any(need, text, pending, vocabulary)
     text = _references(need, text, vocabulary, result)
-    _ranges(need, text, shown_prices, result)
-    measures = parse_measures(text, vocabulary.quantiles)
+    priced = _ranges(need, text, shown_prices, result)
+    result.kind = _kind(need, text, vocabulary)
+    wanted = need.include.get(TYPE_FACET, [None])[0]
+    measures = parse_measures(text, vocabulary.quantiles, vocabulary.quantiles_for(wanted))
+    if priced:  # "cheap, under $200": the amount said wins over the word
+        measures.pop("price", None)
     need.ranges |= measures
-    result.content |= bool(measures)
+    result.content |= bool(measures or result.kind)
     positive: dict[str, list[str]] = {}
     wants: list[str] = []
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
@@ -130,6 +141,15 @@ def understand(
         if _part(need, head, False, pending, vocabulary, result, positive):
             wants.append(head.strip())
         _part(need, tail, True, pending, vocabulary, result, positive)
+    suits = [s for c in _CLAUSE.split(text) if c and (s := _suits(c))]
+    usage = read_usage(text, vocabulary.values("gender"))
+    if usage.gender and usage.gender not in need.include.get("gender", []):
+        need.want_value("gender", usage.gender, replace=True)
+    if suits or usage.suits:
+        need.suits = list(dict.fromkeys(suits + usage.suits))
+    readings = _readings(result.kind, wanted, measures, suits, usage)
+    if readings:
+        need.readings = readings
     additive = bool(_ADDITIVE.search(text))
     for facet, values in positive.items():
         for n, value in enumerate(values):
@@ -171,8 +191,13 @@ def _part(
     only = pending if pending and not negated and len(tokens) <= 3 else None
     hits = vocabulary.match(tokens, only) or (vocabulary.match(tokens) if only else [])
     result.hits += hits
+    objects = object_positions(tokens)
     for hit in hits:
-        if hit.facet == "item" and negated:
+        if not negated and hit.facet != pending and _soft(hit, objects, result.kind):
+            continue  # the words stay in the want's text
+        if hit.facet == TYPE_FACET and negated:
+            need.refuse_value(hit.facet, hit.value)
+        elif hit.facet == "item" and negated:
             need.dislike(hit.value)
         elif hit.facet == "item":
             (need.like if _TASTE.search(part) else need.request)(hit.value)
@@ -184,6 +209,66 @@ def _part(
     if negated and rest and " ".join(rest) not in need.avoid:
         need.avoid.append(" ".join(rest))
     return not negated and bool(rest or hits)
+
+
+def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
+    """The product type the message asks for (the first clause that names one, outside what
+    it is for and what it turns down): it replaces the type wanted so far."""
+    for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
+        cue = _NEGATION.search(clause)
+        tokens = normalize(clause[: cue.start()] if cue else clause).split()
+        # a type word inside a name is not the type: "Virgin Mobile", "Case-Mate", a title
+        named = {i for h in vocabulary.match(tokens) if h.facet == "item" or h.facet in NAME_FACETS
+                 for i in range(h.start, h.end)}  # fmt: skip
+        kind = vocabulary.kinds.read(["" if i in named else t for i, t in enumerate(tokens)])
+        if kind:
+            need.want_value(TYPE_FACET, kind, replace=True)
+            return kind
+    return None
+
+
+def _readings(
+    kind: str | None,
+    wanted: str | None,
+    measures: dict[str, Range],
+    suits: list[str],
+    usage: Usage,
+) -> list[str]:
+    """How the message's phrases were read, in words, for the "Why these?" panel."""
+    out = [f"the kind of thing: {kind}"] if kind else []
+    if wanted and measures:
+        named = ", ".join(n.replace("_", " ") for n in measures)
+        out.append(f"{named}: compared among the {wanted} items, not the whole catalog")
+    out += [f'for "{s}": words to find in the items, not a filter' for s in suits]
+    if usage.gender:
+        out.append(f"who it is for: {usage.gender}")
+    if "outdoor" in usage.suits:
+        out.append("used outside: outdoor items first")
+    if "children" in usage.suits:
+        out.append("for a child: children's items first")
+    return out
+
+
+def _soft(hit: Hit, objects: set[int], kind: str | None) -> bool:
+    """Whether a hit stays a word to match rather than a filter: the type (read by _kind), what
+    the thing is for ("a case for my iPhone" is not an iPhone; "shoes for men" is still a
+    gender), and a category named beside a type (the type says what kind of thing better)."""
+    if hit.facet == TYPE_FACET:
+        return True
+    if hit.facet == "item":  # "my favourite is Heat": a film named is still that film
+        return False
+    if hit.start in objects:
+        return hit.facet not in FOR_FACETS
+    return kind is not None and hit.facet == "category"
+
+
+def _suits(clause: str) -> str:
+    """What the thing is for, as words: "a case for my iPhone 7" -> "iphone 7"."""
+    tokens = normalize(clause).split()
+    skip = STOPWORDS | OBJECT_WORDS | _AGE
+    aged = {i for i in range(len(tokens) - 1) if tokens[i].isdigit() and tokens[i + 1] in _AGE}
+    return " ".join(tokens[i] for i in sorted(object_positions(tokens) - aged)
+                    if tokens[i] not in skip)  # fmt: skip
 
 
 def _reject_all(need: Need, text: str, result: Understanding) -> str:
@@ -250,7 +335,8 @@ def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understan
 
 def _ranges(
     need: Need, text: str, shown_prices: Callable[[], Sequence[float]], result: Understanding
-) -> None:
+) -> bool:
+    """Budgets and ratings said in the message; whether a price was given."""
     change = parse_ranges(text)
     if change.price:
         need.ranges["price"] = change.price
@@ -266,6 +352,7 @@ def _ranges(
         need.ranges["price"] = Range(min=current.min, max=round(current.max * PRICIER_FACTOR, 2))
     if change:
         result.content = True
+    return bool(change.price or change.relative)
 
 
 def _leftover(tokens: Sequence[str], hits: Sequence[Hit]) -> list[str]:

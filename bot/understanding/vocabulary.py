@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from retrieval.text import fold
+from bot.understanding.kinds import Kinds
+from retrieval.text import normalize, singular
+from retrieval.types import FACET as TYPE_FACET
 
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being
@@ -30,18 +32,8 @@ EMBED_THRESHOLD = 0.70  # measured by hand: "mobile phone" -> Cell Phones .81, "
 EMBED_MARGIN = 0.05  # "scary" -> horror .75; unrelated words stay under .5
 FUZZY_THRESHOLD = 85
 FUZZY_MIN_LENGTH = 5
-MAX_NGRAM = 12
-
-
-def normalize(text: str) -> str:
-    """Folded words joined by single spaces ("Don't", "POÄNG!" -> "dont poang")."""
-    return " ".join(re.findall(r"\w+", fold(text).replace("'", "")))
-
-
-def singular(words: str) -> str:
-    """A crude plural folding for matching only: "sofas" and "sofa" meet at "sofa"."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-                    for w in words.split())  # fmt: skip
+MAX_NGRAM = 24  # a whole product title, typed or pasted, is matched as that item
+MATCH_CACHE = 256
 
 
 @dataclass(frozen=True)
@@ -62,9 +54,13 @@ class Vocabulary:
         titles: dict[str, str] | None = None,
         embed: Callable[[Sequence[str]], np.ndarray] | None = None,
         quantiles: dict[str, list[float]] | None = None,
+        type_quantiles: dict[str, dict[str, list[float]]] | None = None,
+        type_synonyms: dict[str, str] | None = None,
     ) -> None:
         self.facets = facets
         self.quantiles = quantiles or {}  # number name -> 25th, 50th, 75th percentile
+        self.type_quantiles = type_quantiles or {}  # the same among one type's items
+        self.kinds = Kinds.of(facets.get(TYPE_FACET, {}), type_synonyms)
         self.titles = titles or {}
         self._embed = embed
         self._phrases: dict[str, list[tuple[str, str]]] = {}
@@ -82,14 +78,42 @@ class Vocabulary:
         self._fuzzy_keys = {normalize(v): (f, v) for f, v in small if len(normalize(v)) >= 4}
         self._embed_values = [(f, v) for f, v in small if normalize(v) and f not in NAME_FACETS]
         self._value_vectors: np.ndarray | None = None
+        self._matched: dict[tuple[tuple[str, ...], str | None], list[Hit]] = {}
         # Words the catalog itself uses are not typos: "phone" must not become "iPhone".
         self._known = {singular(w) for t in self.titles.values() for w in normalize(t).split()}
+
+    def quantiles_for(self, kind: str | None) -> dict[str, list[float]]:
+        """The quartiles "big", "cheap" and "light" are read against: among the items of the
+        wanted type when there is one (a number that type's items do not carry is left out, so
+        "long battery" on a phone never becomes a filter on power banks' capacities)."""
+        return self.type_quantiles.get(kind, {}) if kind else self.quantiles
+
+    def knows(self, phrase: str) -> bool:
+        """Whether the catalog uses the phrase: a facet value, a type, or words of its titles."""
+        words = normalize(phrase).split()
+        if not words:
+            return False
+        key = singular(" ".join(words))
+        return (
+            key in self._phrases
+            or bool(self.kinds.read(words))
+            or (len(words) <= 2 and all(singular(w) in self._known for w in words))
+        )
 
     def values(self, facet: str) -> list[str]:
         return list(self.facets.get(facet, {}))
 
     def match(self, tokens: Sequence[str], only: str | None = None) -> list[Hit]:
-        """Exact hits (longest first), then fuzzy and embedding hits on the words left over."""
+        """Exact hits (longest first), then fuzzy and embedding hits on the words left over.
+        The latest results are kept: a message's words are often matched twice."""
+        key = (tuple(tokens), only)
+        if key not in self._matched:
+            if len(self._matched) > MATCH_CACHE:
+                self._matched.clear()
+            self._matched[key] = self._match(tokens, only)
+        return list(self._matched[key])
+
+    def _match(self, tokens: Sequence[str], only: str | None) -> list[Hit]:
         hits = self._exact(tokens, only)
         covered = {i for h in hits for i in range(h.start, h.end)}
         free = [i for i, t in enumerate(tokens) if i not in covered and t not in STOPWORDS]

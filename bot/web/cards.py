@@ -126,6 +126,7 @@ def need_summary(need: dict[str, Any], currency: str | None) -> str:
             lines.append((name.replace("_", " ").capitalize(), text))
     if need.get("avoid"):
         lines.append(("Avoid", "; ".join(need["avoid"])))
+    lines += [("Read as", reading) for reading in need.get("readings") or []]
     for key, label in (("liked", "Liked"), ("disliked", "Disliked")):
         if need.get(key):
             count = len(need[key])

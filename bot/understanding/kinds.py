@@ -1,0 +1,140 @@
+"""What kind of thing a message asks for, and what it is for.
+
+The head of the request names the thing: in "a phone for my mom" it is a phone, in "a case for my
+iPhone 7" a case, in "cheap samsung phone" a phone (the rightmost type word before the first
+"for", "with", "under" ...). What follows "for", "to fit" or "compatible with" is what the thing
+must suit: words to match in the item's text, never a filter on the catalog's facets ("for my
+iPhone" must not filter to iPhones, "for my mom" must not become a brand or a category)."""
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retrieval.text import normalize, singular
+from retrieval.types import HYPERNYMS, head
+
+# Everyday words -> the type word catalogs use. A catalog adds its own in its mapping file
+# (`type_synonyms:`); only types the catalog has are ever read.
+SYNONYMS = {
+    "couch": "sofa", "settee": "sofa", "loveseat": "sofa", "cellphone": "phone",
+    "telephone": "phone", "handset": "phone", "smartphone": "phone",
+    "mobile phone": "phone", "power bank": "charger", "powerbank": "charger",
+    "portable battery": "charger", "telly": "television tv", "tv": "television tv",
+    "kicks": "shoe", "trainer": "shoe sneaker", "footwear": "shoe", "tee": "tshirt",
+    "nightstand": "table", "bedside table": "table", "dresser": "chest", "closet": "wardrobe",
+    "bookshelf": "bookcase shelf", "light": "lamp", "headphone": "headphone headset earphone",
+    "earphone": "earphone headphone headset", "earbud": "earphone headphone headset",
+    "slacks": "trouser", "purse": "bag", "handbag": "bag", "seat": "chair",
+    "suitcase": "bag trolley luggage", "luggage": "bag trolley",
+}  # fmt: skip
+_PLACEHOLDERS = frozenset("something anything somewhere thing stuff".split())
+# "something to charge my phone": the thing that does it is a charger (verb + "r", "er", "or").
+_DOERS = ("r", "er", "or", "")
+# Words that end one stretch of a request and start another.
+_MARKERS = frozenset(
+    """with without that which who so because since in on under below over above less more around
+    about than from but between up at within costing priced to and or is are was has have she he
+    they we it also please of""".split()
+)
+# Words after which comes what the thing must suit: "for my iPhone 7", "fits a 2-seat sofa",
+# "compatible with ...", "my phone" (what a person owns, not what they want).
+OBJECT_WORDS = frozenset("for fit fits compatible work works go goes my his her their our your"
+                         .split())  # fmt: skip
+# What a person already has: "it's an iPhone 6s", "mine is a Galaxy", "I have a 2-seat sofa".
+_OWNED = frozenset({"its", "mine"})
+_OWNING = frozenset({"have", "own", "got", "ve"})
+_OWNERS = frozenset({"i", "we", "ive", "weve", "i ve"})
+_SEEKING = frozenset("looking searching shopping hunting asking shop look search hunt".split())
+# Facets a "for ..." phrase may still set: "shoes for men" is a gender, not a compatibility.
+FOR_FACETS = frozenset({"gender"})
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """A catalog's types and the words that lead to them."""
+
+    types: frozenset[str]
+    synonyms: dict[str, str]
+
+    general: dict[str, str]  # the catalog's type -> a more general one it also has
+
+    @classmethod
+    def of(cls, types: Iterable[str], extra: dict[str, str] | None = None) -> "Kinds":
+        known = frozenset(types)
+        words = {**SYNONYMS, **{_key(k): v for k, v in (extra or {}).items()}}
+        # a synonym may name several types, best first: the first the catalog has is read
+        chosen = {k: next((t for t in v.split() if t in known), None) for k, v in words.items()}
+        return cls(known, {k: v for k, v in chosen.items() if v},
+                   {k: v for k, v in HYPERNYMS.items() if v in known})  # fmt: skip
+
+    def word(self, words: list[str], end: int) -> tuple[str, int] | None:
+        """The type named by the phrase ending at `end` (exclusive), and the phrase's length."""
+        two = " ".join(words[max(0, end - 2) : end]) if end >= 2 else ""
+        if two and (found := self.synonyms.get(two) or self.synonyms.get(singular(two))):
+            return found, 2
+        compound = head(two) if two else None
+        if compound in self.types and compound not in {head(w) for w in words[end - 2 : end]}:
+            return compound, 2  # "t shirt" is a t-shirt, not a shirt
+        one = words[end - 1]
+        found = self.synonyms.get(one) or self.synonyms.get(singular(one))
+        if found:  # a shopper's word first: "smartphone" means any phone
+            return found, 1
+        # A kind of a more general type ("iPhone", "sneakers") is read as the general one: the
+        # catalog may file some of them only under it; the word itself still ranks them first.
+        found = self.general.get(one) or self.general.get(singular(one))
+        if found:
+            return found, 1
+        h = head(one)
+        return (h, 1) if h in self.types else None
+
+    def read(self, words: list[str]) -> str | None:
+        """The type the request wants: the rightmost type word of the first stretch that names
+        one, leaving out what the thing is for ("a case for my phone" -> case)."""
+        if words and set(words[:3]) & _PLACEHOLDERS and (doer := self.doer(words)):
+            return doer  # "something to charge my phone": the head is "something to charge"
+        objects = object_positions(words)
+        stretch: list[str] = []
+        for i, word in enumerate([*words, "."]):
+            if i < len(words) and word and word not in _MARKERS and i not in objects:
+                stretch.append(word)
+                continue
+            for end in range(len(stretch), 0, -1):
+                found = self.word(stretch, end)
+                if found:
+                    return found[0]
+            stretch = []
+        return self.doer(words)
+
+    def doer(self, words: list[str]) -> str | None:
+        """The type that does what the request asks ("to charge" -> charger), if the catalog
+        has one."""
+        for before, verb in itertools.pairwise(words):
+            if before == "to":
+                stem = verb[:-1] if verb.endswith("e") else verb
+                for ending in _DOERS:
+                    for word in {verb + ending, stem + ending}:
+                        if word in self.types and len(word) > 3:
+                            return word
+        return None
+
+
+def object_positions(words: list[str]) -> set[int]:
+    """The positions of the words that say what the thing is for ("for my iPhone 7"): from an
+    object word to the next marker ("in black" after it is about the thing again)."""
+    out: set[int] = set()
+    inside = False
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        seeking = word == "for" and before in _SEEKING  # "looking for a phone"
+        owned = word in _OWNED or (word in _OWNING and before in _OWNERS)  # "it's an iPhone 7"
+        if (word in OBJECT_WORDS and not seeking) or owned:
+            inside = True
+        elif word in _MARKERS:
+            inside = False
+        if inside:
+            out.add(i)
+    return out
+
+
+def _key(word: str) -> str:
+    return singular(normalize(word))

@@ -1,0 +1,163 @@
+"""Requests as people type them, judged by rules: does the bot return acceptable items?
+
+    python -m eval.natural [--show-failures] [--out BENCHMARKS.md]
+
+The requests (eval/natural_requests.yaml) are everyday sentences on the phones, IKEA and Myntra
+catalogs, one message or a few, each with a rule for an acceptable item (its kind, price, fit,
+colour, gender), checked on the item's own data. Concierge runs each through the whole engine
+(understanding, filters, retrieval, rerank; no questions asked, as `concierge rank`), and the
+list after the last message is judged. Baselines in the same run, on the same store: BM25 alone
+and MiniLM alone over the request's words (all its messages joined).
+
+precision@5: acceptable items among the first five, out of five (or out of all the catalog's
+acceptable items, when it has fewer). top-1: whether the first is acceptable.
+"""
+
+import argparse
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eval.report import machine, write_section
+from retrieval.records import Item
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = Path(__file__).with_name("natural_requests.yaml")
+K = 5
+
+
+@dataclass(frozen=True)
+class Request:
+    catalog: str
+    turns: tuple[str, ...]
+    rule: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return ". ".join(self.turns)
+
+
+def load(path: Path = REQUESTS) -> list[Request]:
+    """Every request, with its catalog's kinds folded into its rule."""
+    out = []
+    for catalog, spec in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+        kinds = spec.get("kinds", {})
+        for entry in spec["requests"]:
+            rule = dict(entry["accept"])
+            kind = rule.pop("kind", None)
+            turns = tuple(entry["turns"]) if "turns" in entry else (entry["say"],)
+            out.append(Request(catalog, turns, {"kind": kinds[kind], **rule} if kind else rule))
+    return out
+
+
+def acceptable(item: Item, rule: dict[str, Any]) -> bool:
+    """Whether the item meets every part of the rule."""
+    texts = {"title": item.title, "description": item.description,
+             "category": " > ".join(item.facets.get("category", ())),
+             "colour": " ".join([item.title, *item.facets.get("colour", ())])}  # fmt: skip
+    price = item.price
+
+    def meets(key: str, value: Any) -> bool:
+        if key == "kind":
+            return acceptable(item, value)
+        if key.startswith("not_"):
+            return not re.search(value, texts[key[4:]])
+        if key == "gender":
+            return value in item.facets.get("gender", ())
+        if key in ("price_max", "price_min"):
+            return price is not None and (price <= value if key == "price_max" else price >= value)
+        return bool(re.search(value, texts[key]))
+
+    return all(meets(key, value) for key, value in rule.items())
+
+
+@dataclass
+class Score:
+    precision: list[float] = field(default_factory=list)
+    top1: list[float] = field(default_factory=list)
+
+    def add(self, ranked: Sequence[Item], rule: dict[str, Any], available: int) -> float:
+        good = [acceptable(i, rule) for i in ranked[:K]]
+        self.precision.append(sum(good) / max(1, min(K, available)))
+        self.top1.append(float(bool(good) and good[0]))
+        return self.precision[-1]
+
+    def row(self) -> str:
+        n = max(1, len(self.precision))
+        return f"{sum(self.precision) / n:.3f} | {sum(self.top1) / n:.3f}"
+
+
+Ranker = Callable[[Request], list[str]]
+
+
+def rankers(engine: Any) -> dict[str, Ranker]:
+    """Concierge, and its two ingredients alone, over the same in-memory index."""
+    from bot.state import DialogueState
+
+    def concierge(request: Request) -> list[str]:
+        state = DialogueState(catalog=request.catalog)
+        ranking: list[str] = []
+        for message in request.turns:
+            ranking = engine.turn(state, message, k=K, ask=False).ranking
+        return ranking[:K]
+
+    def bm25(request: Request) -> list[str]:
+        index = engine.knowledge.index(request.catalog)
+        return index.lexical.top(index.lexical.scores(request.text), K)
+
+    def minilm(request: Request) -> list[str]:
+        index = engine.knowledge.index(request.catalog)
+        return index.nearest(engine.embedder.embed([request.text])[0], K)
+
+    return {"Concierge": concierge, "BM25 alone": bm25, "MiniLM alone": minilm}
+
+
+def evaluate(engine: Any, store: Any, requests: list[Request], show: bool = False) -> str:
+    everything = {c: store.get(c, sorted(store.titles(c))) for c in {r.catalog for r in requests}}
+    scores: dict[tuple[str, str], Score] = {}
+    for request in requests:
+        available = sum(acceptable(i, request.rule) for i in everything[request.catalog])
+        if not available:
+            raise SystemExit(f"no item in {request.catalog} meets the rule of {request.turns}")
+        for name, rank in rankers(engine).items():
+            items = store.get(request.catalog, rank(request))
+            p = scores.setdefault((request.catalog, name), Score()).add(items, request.rule,
+                                                                        available)  # fmt: skip
+            if show and name == "Concierge" and p < 1:
+                print(f"[{request.catalog}] {' / '.join(request.turns)}  p@5={p:.2f}")
+                for i in items:
+                    print(f"    {'+' if acceptable(i, request.rule) else '-'} {i.title[:90]}")
+    lines = ["| catalog | requests | ranker | precision@5 | top-1 acceptable |",
+             "|---|---:|---|---:|---:|"]  # fmt: skip
+    for (catalog, name), score in scores.items():
+        lines.append(f"| {catalog} | {len(score.precision)} | {name} | {score.row()} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data",
+                        help="the benchmark's own store (reused between runs)")  # fmt: skip
+    parser.add_argument("--catalog", action="append", help="only these catalogs")
+    parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
+    args = parser.parse_args(argv)
+    from eval.simulate import build
+
+    requests = [r for r in load() if not args.catalog or r.catalog in args.catalog]
+    engine, store = build(args.data_dir, sorted({r.catalog for r in requests}))
+    table = evaluate(engine, store, requests, args.show_failures)
+    text = (f"{len(requests)} requests written by the team in everyday words "
+            f"(eval/natural_requests.yaml; the development set, tuned on). {machine()}.\n\n"
+            f"{table}")  # fmt: skip
+    print(text)
+    if args.out:
+        write_section(args.out, "natural", text, "python -m eval.natural --out BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

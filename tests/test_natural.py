@@ -1,0 +1,182 @@
+"""Shoppers in their own words (issue 17), with fakes: product types read at ingest and in the
+message, "for ..." read as what the thing must suit, relative words within the wanted type, and
+requests in Chinese. The same requests through the real models are in test_real_models.py."""
+
+import pytest
+
+from bot.asking import facet_gain, weights
+from bot.state import DialogueState, Need
+from bot.understanding.chinese import Translator
+from bot.understanding.understand import understand
+from bot.understanding.vocabulary import Vocabulary
+from retrieval.candidates import Scored, fit
+from retrieval.records import Item
+from retrieval.types import head, mine_types, types_of_name, types_of_text
+from tests.catalogs import PHONES
+from tests.conftest import FakeEmbedder, engine_over
+
+# A shop where most items are accessories for the few handsets, as in the demo catalog.
+SHOP = [
+    *PHONES[:9],
+    {"id": "c1", "name": "Case for Apple iPhone 7 - Black", "brand": "Dynex", "price": 20,
+     "category": "Cases"},
+    {"id": "c2", "name": "Case for Apple iPhone 7 Plus - Black", "brand": "Dynex", "price": 20,
+     "category": "Cases"},
+    {"id": "c3", "name": "Rugged case for Samsung Galaxy S9", "brand": "OtterBox", "price": 40,
+     "category": "Cases"},
+    {"id": "k1", "name": "Car charger for iPhone and Samsung phones", "brand": "Belkin",
+     "price": 25, "category": "Chargers"},
+    {"id": "k2", "name": "Wall charger for phones", "brand": "Belkin", "price": 15,
+     "category": "Chargers"},
+    {"id": "b1", "name": "Portable charger 20000 mAh power bank", "brand": "Anker", "price": 60,
+     "category": "Chargers"},
+    {"id": "b2", "name": "Portable charger 10000 mAh power bank", "brand": "Anker", "price": 40,
+     "category": "Chargers"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def shop(store, tmp_path):
+    return engine_over(store, FakeEmbedder(), {"shop": SHOP}, tmp_path, k=5)
+
+
+def ask(engine, *messages):
+    state = DialogueState(catalog="shop")
+    for message in messages:
+        turn = engine.turn(state, message, ask=False)
+    return state.need, engine.store.get("shop", turn.ranking)
+
+
+# --- types at ingest --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [("All Unlocked Cell Phones", "phone"), ("iPhone 7 Plus Cases", "case"),
+     ("Kurta Set", "kurta"), ("Men Navy Blue Running Shoes", "shoe"), ("Accessories", None),
+     ("Black", None), ("Batteries", "battery"), ("Watches", "watch")],
+)  # fmt: skip
+def test_the_head_noun_is_the_type(phrase, expected):
+    assert head(phrase) == expected
+
+
+def test_a_category_name_may_name_two_types_and_a_more_general_one():
+    assert types_of_name("Cell Phone Cases & Clips") == ("case", "clip")
+    assert types_of_name("USBCables") == ("cable",)
+    assert types_of_name("iPhone") == ("iphone", "phone")
+
+
+def test_a_title_names_its_type_in_its_first_segment_after_the_brand():
+    assert types_of_text("Insignia™ - Car Charger - Black", skip_first=True) == ["charger"]
+    assert types_of_text("Bar table, in/outdoor, 51x51 cm", skip_first=False)[0] == "table"
+    assert types_of_text("Armchair cover", skip_first=False) == ["cover"]
+    assert types_of_text("Case for Apple iPhone 7 - Black", skip_first=False)[0] == "case"
+
+
+def test_types_are_mined_from_titles_unless_the_titles_are_names():
+    shop = [Item(id=str(n), title=f"Brand{n} - Model {n} Wall Charger - Black") for n in range(60)]
+    typed, counts = mine_types(shop)
+    assert counts == {"charger": 60} and typed[0].facets["type"] == ("charger",)
+    names = [f"{a}{b}" for a in ("Zor", "Mab", "Tel", "Quin") for b in "abcdefghijklmno"]
+    films = [Item(id=str(n), title=f"The {name} ({1950 + n})") for n, name in enumerate(names)]
+    typed, counts = mine_types(films)
+    assert not counts and all("type" not in i.facets for i in typed)
+
+
+# --- types and "for ..." in the message -------------------------------------------------------
+
+
+def test_a_phone_for_my_mom_means_handsets_in_the_budget(shop):
+    need, items = ask(shop, "I need a phone for my mom, she's not techy, under 200 dollars")
+    assert need.include == {"type": ["phone"]} and need.suits == ["mom"]
+    assert items and all("phone" in i.facets["type"] and i.price <= 200 for i in items)
+
+
+def test_a_case_for_my_iphone_7_is_a_case_that_fits_it_first(shop):
+    need, items = ask(shop, "a case for my iPhone 7")
+    assert need.include == {"type": ["case"]} and need.suits == ["iphone 7"]
+    assert [i.id for i in items[:2]] == ["c1", "c2"]  # the 7 Plus case fits less well
+    assert {"case"} >= {t for i in items for t in i.facets["type"]} - {"clip"}
+
+
+def test_what_it_is_for_may_come_in_a_second_message(shop):
+    need, items = ask(shop, "a case for my phone", "it's an iphone 7")
+    assert need.include == {"type": ["case"]} and need.suits == ["iphone 7"]
+    assert items[0].id == "c1"
+
+
+def test_something_to_charge_my_phone_in_the_car_is_a_car_charger(shop):
+    need, items = ask(shop, "something to charge my phone in the car")
+    assert need.include == {"type": ["charger"]}
+    assert items[0].id == "k1"
+
+
+def test_fit_prefers_the_exact_model_over_its_plus_and_max_cousins():
+    assert fit("Case for Apple iPhone 7 - Black", ["iphone 7"]) == 1.0
+    assert fit("Case for Apple iPhone 7 Plus - Black", ["iphone 7"]) == 0.25
+    assert fit("Case for iPhone 7 and 7 Plus", ["iphone 7"]) == 1.0
+    assert fit("Wall charger", ["iphone 7"]) == 0.0
+
+
+# --- relative words within the wanted type ----------------------------------------------------
+
+
+def test_big_and_long_compare_within_the_wanted_type_or_stay_words():
+    facets = {"type": {"phone": 9, "charger": 4}}
+    vocabulary = Vocabulary(
+        facets,
+        quantiles={"battery_mah": [3000.0, 6000.0, 10000.0], "size_in": [4.0, 5.0, 5.5],
+                   "price": [20.0, 60.0, 300.0]},
+        type_quantiles={"phone": {"size_in": [4.7, 5.2, 5.7], "price": [100.0, 250.0, 500.0]}},
+    )  # fmt: skip
+    need = Need()
+    understand(need, "a phone with a big screen and long battery life", vocabulary)
+    assert need.ranges["size_in"].min == 5.7  # the phones' 75th percentile, not the catalog's
+    assert "battery_mah" not in need.ranges  # phones carry no battery figure: a word, not a filter
+    assert "long battery life" in need.wants[-1]
+    cheap = Need()
+    understand(cheap, "a cheap phone", vocabulary)
+    assert cheap.ranges["price"].max == 250.0  # the cheaper half of the phones
+    said = Need()
+    understand(said, "a cheap phone under $400", vocabulary)
+    assert said.ranges["price"].max == 400  # an amount said wins over "cheap"
+
+
+# --- questions --------------------------------------------------------------------------------
+
+
+def test_question_options_that_differ_only_in_case_or_spacing_are_one():
+    brands = ["Simple Mobile", "SIMPLE Mobile", "SimpleMobile", "BLU", "Verizon", "Verizon"]
+    found = [Scored(Item(id=str(n), title="x", facets={"brand": (b,)}), 1.0, {})
+             for n, b in enumerate(brands)]  # fmt: skip
+    choice = facet_gain(found, weights(found), "brand")
+    assert sorted(choice.options) == ["BLU", "Simple Mobile", "Verizon"]
+
+
+# --- Chinese ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def translator():
+    return Translator()
+
+
+def test_chinese_words_are_read_in_the_catalogs_own_english(translator):
+    def knows(phrase):
+        return phrase.lower() in {"samsung", "cell phone"}
+
+    assert translator.english("我想买一部便宜的三星手机", knows) == "cheap Samsung cell phone"
+    assert translator.english("一双舒适的跑鞋") == "comfortable running shoes"
+    for_mom = translator.english("给我妈妈买一个大屏幕的手机", knows)
+    assert for_mom == "big screen cell phone, for mom"
+    assert translator.english("我不要三星的手机", knows) == "cell phone, not Samsung"
+    assert translator.english("200元以下的手机", knows) == "under 200 cell phone"
+
+
+def test_a_chinese_request_finds_cheap_samsung_handsets(shop, translator):
+    shop.translator = translator
+    need, items = ask(shop, "我想买一部便宜的三星手机")
+    assert need.include == {"type": ["phone"], "brand": ["Samsung"]}
+    assert need.ranges["price"].max is not None
+    assert items and all(i.facets["brand"] == ("Samsung",) and "phone" in i.facets["type"]
+                         for i in items)  # fmt: skip
