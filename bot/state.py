@@ -42,6 +42,7 @@ class Need(BaseModel):
     rejections: int = 0  # whole lists turned down ("none of these")
     suits: list[str] = Field(default_factory=list)  # what the thing is for ("iphone 7", "mom"):
     # matched against the items' text, never a filter
+    named: str = ""  # the words that named the type ("tv bench"): items saying them come first
     readings: list[str] = Field(default_factory=list)  # how the latest request's phrases were
     # read, for the "Why these?" panel ("for my mom": words to match, not a filter)
 

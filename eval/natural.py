@@ -28,6 +28,8 @@ from retrieval.records import Item
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = Path(__file__).with_name("natural_requests.yaml")
 K = 5
+RRF_K = 60  # the usual constant of reciprocal-rank fusion
+FUSION_DEPTH = 100  # how deep each ranking goes into the fusion
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def load(path: Path = REQUESTS) -> list[Request]:
 
 def acceptable(item: Item, rule: dict[str, Any]) -> bool:
     """Whether the item meets every part of the rule."""
-    texts = {"title": item.title, "description": item.description,
+    texts = {"title": item.title, "description": item.description, "url": item.url or "",
              "category": " > ".join(item.facets.get("category", ())),
              "colour": " ".join([item.title, *item.facets.get("colour", ())])}  # fmt: skip
     price = item.price
@@ -94,26 +96,37 @@ class Score:
 Ranker = Callable[[Request], list[str]]
 
 
-def rankers(engine: Any) -> dict[str, Ranker]:
-    """Concierge, and its two ingredients alone, over the same in-memory index."""
+def rankers(engine: Any, k: int = K, fusion: bool = False) -> dict[str, Ranker]:
+    """Concierge, and its ingredients alone (BM25, MiniLM, and with `fusion` their reciprocal-
+    rank fusion), over the same in-memory index: each returns its first k ids."""
     from bot.state import DialogueState
 
     def concierge(request: Request) -> list[str]:
         state = DialogueState(catalog=request.catalog)
         ranking: list[str] = []
         for message in request.turns:
-            ranking = engine.turn(state, message, k=K, ask=False).ranking
-        return ranking[:K]
+            ranking = engine.turn(state, message, k=k, ask=False).ranking
+        return ranking[:k]
 
-    def bm25(request: Request) -> list[str]:
+    def bm25(request: Request, n: int = k) -> list[str]:
         index = engine.knowledge.index(request.catalog)
-        return index.lexical.top(index.lexical.scores(request.text), K)
+        return index.lexical.top(index.lexical.scores(request.text), n)
 
-    def minilm(request: Request) -> list[str]:
+    def minilm(request: Request, n: int = k) -> list[str]:
         index = engine.knowledge.index(request.catalog)
-        return index.nearest(engine.embedder.embed([request.text])[0], K)
+        return index.nearest(engine.embedder.embed([request.text])[0], n)
 
-    return {"Concierge": concierge, "BM25 alone": bm25, "MiniLM alone": minilm}
+    def fused(request: Request) -> list[str]:
+        scores: dict[str, float] = {}
+        for ranking in (bm25(request, FUSION_DEPTH), minilm(request, FUSION_DEPTH)):
+            for rank, item_id in enumerate(ranking):
+                scores[item_id] = scores.get(item_id, 0.0) + 1 / (RRF_K + rank + 1)
+        return sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+
+    out: dict[str, Ranker] = {"Concierge": concierge, "BM25 alone": bm25, "MiniLM alone": minilm}
+    if fusion:
+        out["BM25 + MiniLM, reciprocal-rank fusion"] = fused
+    return out
 
 
 def evaluate(engine: Any, store: Any, requests: list[Request], show: bool = False) -> str:

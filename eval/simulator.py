@@ -7,7 +7,8 @@ recommendation misses, it turns the list down and, if it has any left, volunteer
 Two kinds:
 - `movie_user`: iEvaLM's "attribute" mode on ReDial. The targets are the case's recommended
   movies; asked about genre, star, director or writer, it names every value its targets have
-  (as iEvaLM does); a list that misses gets "I don't like them" and nothing more.
+  (as iEvaLM does) or, half the time, one of them; a list that misses is turned down in one of
+  several phrasings ("I don't like them", "No, that's not it") and nothing more.
 - `shopper`: a shopper after one product of a catalog. It opens with the product's category
   (the finest, or only the broad one for the "vague" opener), answers questions about brand,
   category, colour and the like, and volunteers the price band and features one by one.
@@ -34,8 +35,20 @@ ANSWERS = {
 }
 DEFAULT_ANSWER = ["{v}, please.", "{v}."]
 NO_PREFERENCE = ["No preference.", "I don't mind.", "Doesn't matter."]
-TURN_DOWN = ("None of these.", "Not those.", "Hmm, none of these.")
-MOVIE_TURN_DOWN = ("I don't like them.", "None of those, sorry.", "Not those.")
+# Several ways to say each thing, drawn by the seeded generator: the bot must not depend on one.
+TURN_DOWN = (
+    "None of these.",
+    "Not those.",
+    "Hmm, none of these.",
+    "No, that's not it.",
+    "Hmm, something else?",
+    "Not what I'm looking for.",
+    "Those aren't it.",
+)
+MOVIE_TURN_DOWN = ("I don't like them.", "None of those, sorry.", "Not those.",
+                   "No, that's not it.", "Hmm, something else.", "Not really my thing.",
+                   "Not what I had in mind.")  # fmt: skip
+ONE_VALUE = 0.5  # how often the movie-seeker names one value of several (as people do)
 FEATURES = {
     "storage_gb": "With {v:g}GB of storage.",
     "ram_gb": "With {v:g}GB of RAM.",
@@ -77,6 +90,8 @@ class SimulatedUser:
             return self.rng.choice(NO_PREFERENCE)
         offered = [] if self.names_all else [v for v in values if v in options]
         chosen = offered or values
+        if self.names_all and len(chosen) > 1 and self.rng.random() < ONE_VALUE:
+            chosen = chosen[:1]  # "Something with Tom Hanks", not every star of every target
         if facet == "category":  # the finest of its categories
             chosen = chosen[-1:]
         self.clues = [c for c in self.clues if not any(v in c for v in values)]

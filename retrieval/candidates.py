@@ -210,27 +210,29 @@ def retrieve(
 
 # Words that make another model of the same name: a case for the "iPhone 7 Plus" does not fit an
 # iPhone 7.
+ONE_WORD = 0.5  # the most a one-word fit counts
 MODEL_SUFFIXES = frozenset("plus max pro mini lite edge note xl ultra se active mega neo".split())
 
 
 def fit(text: str, suits: Sequence[str]) -> float:
     """How well a text names what the thing is for: 1 when it names it exactly, .5 when it has
     all its words apart, .25 when it names another model of it ("iPhone 7 Plus"), else 0."""
-    words = normalize(text).split()
+    words = singular(normalize(text)).split()
     best = 0.0
     for phrase in suits:
-        wanted = normalize(phrase).split()
+        wanted = singular(normalize(phrase)).split()
         if not wanted or not set(wanted) <= set(words):
             continue
         n = len(wanted)
         after = [words[i + n] if i + n < len(words) else ""
                  for i in range(len(words) - n + 1) if words[i : i + n] == wanted]  # fmt: skip
         exact = [0.25 if a in MODEL_SUFFIXES - set(wanted) else 1.0 for a in after]
-        best = max(best, max(exact, default=0.5))
+        # one word ("travel", "outdoor") says less than a model or a phrase ("iphone 7")
+        best = max(best, max(exact, default=0.5) * (ONE_WORD if n == 1 else 1.0))
     for phrase in suits:  # one word, as the start of a longer one: "bed" in "bedside table"
         stem = singular(normalize(phrase))
         if len(stem) >= 3 and " " not in stem and any(w.startswith(stem) for w in words):
-            best = max(best, 0.5)
+            best = max(best, ONE_WORD / 2)
     return best
 
 

@@ -96,18 +96,20 @@ def test_stated_features_admit_the_target(shipped, catalog):
     assert checked > 100
 
 
-def test_the_movie_user_names_every_value_and_has_no_preference_otherwise():
+def test_the_movie_user_names_every_value_or_one_and_has_no_preference_otherwise():
     a = Item(id="1", title="A (2000)", facets={"genre": ("horror",), "star": ("Essie Davis",)})
     b = Item(id="2", title="B (2001)", facets={"genre": ("drama", "horror")})
     user = movie_user([a, b], random.Random(0))
-    assert all(g in user.answer("genre", []) for g in ("horror", "drama"))
+    answers = [user.answer("genre", []) for _ in range(20)]
+    every = [a for a in answers if "horror" in a and "drama" in a]
+    assert every and len(every) < len(answers)  # sometimes all, sometimes one (seeded)
     vocabulary = Vocabulary({"genre": {"horror": 2, "drama": 1}, "director": {"X Y": 1}}, {},
                             FakeEmbedder().embed)  # fmt: skip
     need = Need(pending="director")
     understand(need, user.answer("director", ["X Y"]), vocabulary)
     assert "director" in need.answered and "director" not in need.include  # "no preference"
     need = Need(pending="genre")
-    understand(need, user.answer("genre", ["horror", "comedy"]), vocabulary)
+    understand(need, every[0], vocabulary)
     assert sorted(need.include["genre"]) == ["drama", "horror"]
 
 

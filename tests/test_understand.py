@@ -159,7 +159,9 @@ def test_start_over_with_only_a_budget_keeps_the_budget(vocabulary):
 @pytest.mark.parametrize(
     "message",
     ["None of these.", "I don't like them.", "Not those.", "nope", "Hmm, none of these.",
-     "None of those, sorry.", "these aren't it"],
+     "None of those, sorry.", "these aren't it", "No, that's not it.", "hmm, something else",
+     "Not what I'm looking for.", "not really my thing", "Not what I had in mind.",
+     "show me other ones", "not for me, thanks"],
 )  # fmt: skip
 def test_turning_down_the_whole_list_dislikes_every_shown_item(vocabulary, message):
     need = Need(last_shown=["p1", "p2"], liked=["p2"])

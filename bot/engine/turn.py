@@ -277,7 +277,8 @@ class Engine:
         whole_vector = vectors.pop(0) if whole else None  # parts exist only with a whole need
         labelled = [(label, v) for (label, _), v in zip(parts + avoid, vectors, strict=True)]
         return NeedVectors(whole, whole_vector, tuple(labelled[: len(parts)]),
-                           tuple(labelled[len(parts) :]), tuple(need.suits))  # fmt: skip
+                           tuple(labelled[len(parts) :]),
+                           tuple(need.suits + ([need.named] if need.named else [])))  # fmt: skip
 
     def constraints(self, need: Need, more: bool = False) -> Constraints:
         """The hard part of the need, as the store filters by it."""

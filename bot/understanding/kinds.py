@@ -8,10 +8,10 @@ iPhone" must not filter to iPhones, "for my mom" must not become a brand or a ca
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from retrieval.text import normalize, singular
-from retrieval.types import HYPERNYMS, head
+from retrieval.types import COUNTING, HYPERNYMS, head
 
 # Everyday words -> the type word catalogs use. A catalog adds its own in its mapping file
 # (`type_synonyms:`); only types the catalog has are ever read.
@@ -26,7 +26,9 @@ SYNONYMS = {
     "earphone": "earphone headphone headset", "earbud": "earphone headphone headset",
     "slacks": "trouser", "purse": "bag", "handbag": "bag", "seat": "chair",
     "suitcase": "bag trolley luggage", "luggage": "bag trolley",
+    "tempered glass": "protector", "screen guard": "protector",
 }  # fmt: skip
+_ARTICLES = frozenset("a an the some any this these those new good nice".split())
 _PLACEHOLDERS = frozenset("something anything somewhere thing stuff".split())
 # "something to charge my phone": the thing that does it is a charger (verb + "r", "er", "or").
 _DOERS = ("r", "er", "or", "")
@@ -57,6 +59,8 @@ class Kinds:
     synonyms: dict[str, str]
 
     general: dict[str, str]  # the catalog's type -> a more general one it also has
+    hints: dict[str, str] = field(default_factory=dict)  # a synonym's words the catalog has as
+    # no type, to find in the items ("suitcase": bag, and "trolley" first)
 
     @classmethod
     def of(cls, types: Iterable[str], extra: dict[str, str] | None = None) -> "Kinds":
@@ -64,8 +68,10 @@ class Kinds:
         words = {**SYNONYMS, **{_key(k): v for k, v in (extra or {}).items()}}
         # a synonym may name several types, best first: the first the catalog has is read
         chosen = {k: next((t for t in v.split() if t in known), None) for k, v in words.items()}
+        hints = {k: next((t for t in words[k].split() if t not in known), "") for k in chosen}
         return cls(known, {k: v for k, v in chosen.items() if v},
-                   {k: v for k, v in HYPERNYMS.items() if v in known})  # fmt: skip
+                   {k: v for k, v in HYPERNYMS.items() if v in known},
+                   {k: h for k, h in hints.items() if h and chosen[k]})  # fmt: skip
 
     def word(self, words: list[str], end: int) -> tuple[str, int] | None:
         """The type named by the phrase ending at `end` (exclusive), and the phrase's length."""
@@ -73,7 +79,10 @@ class Kinds:
         if two and (found := self.synonyms.get(two) or self.synonyms.get(singular(two))):
             return found, 2
         compound = head(two) if two else None
-        if compound in self.types and compound not in {head(w) for w in words[end - 2 : end]}:
+        framed = end >= 2 and words[end - 1] in COUNTING  # "bed frame" is a bed
+        if compound in self.types and (
+            framed or compound not in {head(w) for w in words[end - 2 : end]}
+        ):
             return compound, 2  # "t shirt" is a t-shirt, not a shirt
         one = words[end - 1]
         found = self.synonyms.get(one) or self.synonyms.get(singular(one))
@@ -90,20 +99,47 @@ class Kinds:
     def read(self, words: list[str]) -> str | None:
         """The type the request wants: the rightmost type word of the first stretch that names
         one, leaving out what the thing is for ("a case for my phone" -> case)."""
+        return self.read_phrase(words)[0]
+
+    def read_phrase(self, words: list[str]) -> tuple[str | None, str]:
+        """The type, and the words that named it with the one before ("tv bench", "battery
+        case"), to find as a phrase in the items' text."""
         if words and set(words[:3]) & _PLACEHOLDERS and (doer := self.doer(words)):
-            return doer  # "something to charge my phone": the head is "something to charge"
+            return doer, ""  # "something to charge my phone": the head is "something to charge"
         objects = object_positions(words)
         stretch: list[str] = []
         for i, word in enumerate([*words, "."]):
             if i < len(words) and word and word not in _MARKERS and i not in objects:
                 stretch.append(word)
                 continue
-            for end in range(len(stretch), 0, -1):
-                found = self.word(stretch, end)
-                if found:
-                    return found[0]
+            found = self._head_of(stretch)
+            if found:
+                return found
             stretch = []
-        return self.doer(words)
+        return self.doer(words), ""
+
+    def _head_of(self, stretch: list[str]) -> tuple[str, str] | None:
+        """The rightmost type word of a stretch, unless it names a model ("iphone 7", "galaxy
+        s7") after another type word: "battery case iphone 6" is a case for an iPhone 6."""
+        found = []
+        end = len(stretch)
+        while end > 0:
+            hit = self.word(stretch, end)
+            if hit:
+                found.append((hit[0], end))
+                end -= hit[1]
+            else:
+                end -= 1
+        for n, (kind, end) in enumerate(found):
+            model = end < len(stretch) and any(c.isdigit() for c in stretch[end])
+            if not model or n == len(found) - 1:
+                named = [w for w in stretch[max(0, end - 2) : end]
+                         if w.isalpha() and w not in _ARTICLES]  # fmt: skip
+                hint = self.hints.get(stretch[end - 1]) or self.hints.get(
+                    singular(stretch[end - 1])
+                )
+                return kind, " ".join(named) if len(named) > 1 else hint or ""
+        return None
 
     def doer(self, words: list[str]) -> str | None:
         """The type that does what the request asks ("to charge" -> charger), if the catalog

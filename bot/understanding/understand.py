@@ -12,7 +12,9 @@ from bot.understanding.kinds import FOR_FACETS, OBJECT_WORDS, object_positions
 from bot.understanding.measures import parse_measures
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
+from retrieval.candidates import MODEL_SUFFIXES
 from retrieval.types import FACET as TYPE_FACET
+from retrieval.types import types_of_name
 
 _CLAUSE = re.compile(r"[.;!?\n]+|,\s*|\s+\bbut\b\s+|\s+\bhowever\b\s+", re.I)
 _NEGATION = re.compile(
@@ -61,8 +63,19 @@ _REJECT_ALL = re.compile(
     r"(?:i )?(?:don'?t|do not) (?:like|want|love) (?:any of )?(?:them|these|those)"
     r"(?: (?:at all|much))?|"
     r"not (?:these|those|them)(?: either)?|neither|nope|no good|none|no luck|not it|"
-    r"(?:these|those|they) (?:are not|aren'?t) (?:it|right|what i want)"
-    r")(?:\W+(?:sorry|thanks))?\W*$",
+    r"(?:these|those|they) (?:are not|aren'?t) (?:it|right|what i want)|"
+    # turned down in other words: "that's not it", "something else", "not my thing"
+    r"(?:that'?s|thats|that is|it'?s|those are|these are) not (?:it|right|them|the ones?|what i"
+    r"(?:'?m| am)? (?:looking for|after|want(?:ed)?|need(?:ed)?))|"
+    r"not (?:what|the ones?|the kind) i(?:'?m| am)? (?:looking for|after|want(?:ed)?|meant|"
+    r"had in mind)|"
+    r"(?:try |show me |how about |maybe )?something (?:else|different)(?: (?:please|instead))?|"
+    r"(?:show me |any )?(?:other|different) ones?(?: please)?|not (?:really )?(?:my|for me|"
+    r"my (?:thing|taste|style|cup of tea))|not for me|not interested|"
+    r"(?:i'?m )?not (?:really )?(?:into|keen on|feeling) (?:those|these|them|that|any of (?:them|"
+    r"those|these))|(?:those|these|they) (?:don'?t|do not) (?:appeal|interest me|do it for me)|"
+    r"(?:i )?(?:didn'?t|did not|don'?t|do not) (?:care for|fancy) (?:those|these|them|any)"
+    r")(?:\W+(?:sorry|thanks|thank you))?\W*$",
     re.I,
 )
 _THAT_ONE = re.compile(r"\b(that|this) one\b", re.I)
@@ -78,6 +91,7 @@ _TASTE = re.compile(
     r"favou?rites?|reminds?|such as|kind of|along the lines)\b",
     re.I,
 )
+SOFT_FACETS = frozenset({TYPE_FACET, "material"})  # read elsewhere, or too often missing
 _AGE = frozenset(
     {"year", "years", "yr", "old", "month", "months"}
 )  # read by bot/understanding/usage
@@ -142,12 +156,13 @@ def understand(
             wants.append(head.strip())
         _part(need, tail, True, pending, vocabulary, result, positive)
     suits = [s for c in _CLAUSE.split(text) if c and (s := _suits(c))]
+    suits += [m for m in _models(text) if not any(m in s for s in suits)] if result.kind else []
     usage = read_usage(text, vocabulary.values("gender"))
     if usage.gender and usage.gender not in need.include.get("gender", []):
         need.want_value("gender", usage.gender, replace=True)
     if suits or usage.suits:
         need.suits = list(dict.fromkeys(suits + usage.suits))
-    readings = _readings(result.kind, wanted, measures, suits, usage)
+    readings = _readings(result.kind, need.named, wanted, measures, suits, usage)
     if readings:
         need.readings = readings
     additive = bool(_ADDITIVE.search(text))
@@ -193,7 +208,7 @@ def _part(
     result.hits += hits
     objects = object_positions(tokens)
     for hit in hits:
-        if not negated and hit.facet != pending and _soft(hit, objects, result.kind):
+        if not negated and hit.facet != pending and _soft(hit, objects, result.kind, vocabulary):
             continue  # the words stay in the want's text
         if hit.facet == TYPE_FACET and negated:
             need.refuse_value(hit.facet, hit.value)
@@ -220,22 +235,28 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
         # a type word inside a name is not the type: "Virgin Mobile", "Case-Mate", a title
         named = {i for h in vocabulary.match(tokens) if h.facet == "item" or h.facet in NAME_FACETS
                  for i in range(h.start, h.end)}  # fmt: skip
-        kind = vocabulary.kinds.read(["" if i in named else t for i, t in enumerate(tokens)])
+        kind, phrase = vocabulary.kinds.read_phrase(
+            ["" if i in named else t for i, t in enumerate(tokens)]
+        )
         if kind:
             need.want_value(TYPE_FACET, kind, replace=True)
+            need.named = phrase
             return kind
     return None
 
 
 def _readings(
     kind: str | None,
+    phrase: str,
     wanted: str | None,
     measures: dict[str, Range],
     suits: list[str],
     usage: Usage,
 ) -> list[str]:
     """How the message's phrases were read, in words, for the "Why these?" panel."""
-    out = [f"the kind of thing: {kind}"] if kind else []
+    out = []
+    if kind:
+        out.append(f"the kind of thing: {kind}" + (f' ("{phrase}" first)' if phrase else ""))
     if wanted and measures:
         named = ", ".join(n.replace("_", " ") for n in measures)
         out.append(f"{named}: compared among the {wanted} items, not the whole catalog")
@@ -249,17 +270,24 @@ def _readings(
     return out
 
 
-def _soft(hit: Hit, objects: set[int], kind: str | None) -> bool:
+def _soft(hit: Hit, objects: set[int], kind: str | None, vocabulary: Vocabulary) -> bool:
     """Whether a hit stays a word to match rather than a filter: the type (read by _kind), what
     the thing is for ("a case for my iPhone" is not an iPhone; "shoes for men" is still a
-    gender), and a category named beside a type (the type says what kind of thing better)."""
-    if hit.facet == TYPE_FACET:
+    gender), a category named beside a type (the type says what kind of thing better) or one
+    that names no type (a line of products: "Samsung Galaxy"), and a material (mined from the
+    items' text, so often missing: "leather wallet" must not empty the list)."""
+    if hit.facet in SOFT_FACETS:
         return True
     if hit.facet == "item":  # "my favourite is Heat": a film named is still that film
         return False
     if hit.start in objects:
         return hit.facet not in FOR_FACETS
-    return kind is not None and hit.facet == "category"
+    if hit.facet == "category":  # "Samsung Galaxy" files accessories: not a kind of thing
+        return kind is not None or (
+            bool(vocabulary.kinds.types)
+            and not set(types_of_name(hit.value)) & vocabulary.kinds.types
+        )
+    return False
 
 
 def _suits(clause: str) -> str:
@@ -269,6 +297,21 @@ def _suits(clause: str) -> str:
     aged = {i for i in range(len(tokens) - 1) if tokens[i].isdigit() and tokens[i + 1] in _AGE}
     return " ".join(tokens[i] for i in sorted(object_positions(tokens) - aged)
                     if tokens[i] not in skip)  # fmt: skip
+
+
+def _models(text: str) -> list[str]:
+    """Model names said beside a type, as a search box gets them ("battery case iphone 6",
+    "galaxy s7 screen protector"): a word and a number, and "plus", "edge" ... after it."""
+    tokens = normalize(text).split()
+    out = []
+    for i in range(1, len(tokens)):
+        name = tokens[i - 1]
+        if any(c.isdigit() for c in tokens[i]) and name.isalpha() and name not in STOPWORDS:
+            end = i + 1
+            while end < len(tokens) and tokens[end] in MODEL_SUFFIXES:
+                end += 1
+            out.append(" ".join(tokens[i - 1 : end]))
+    return [m for m in out if m.split()[0] not in _MONEY_WORDS and not _AGE & set(m.split())]
 
 
 def _reject_all(need: Need, text: str, result: Understanding) -> str:

@@ -1,0 +1,100 @@
+"""Short search-box queries, graded: is the ranking at least as good as its own ingredients?
+
+    python -m eval.searchbox [--show-losses] [--out BENCHMARKS.md]
+
+The queries (eval/searchbox_queries.yaml) are two to five words, as typed into a shop's search
+box, on the phones, IKEA and Myntra catalogs; each item is graded by rule: 2 for what the query
+asks for, 1 for the right kind of product, 0 otherwise. NDCG@10 (gain 2^grade - 1, the ideal
+from every item of the catalog) and recall@50 of grade-2 items, for Concierge (the whole engine,
+one message, no questions, as `concierge rank`) and, in the same run on the same store, BM25
+alone, MiniLM alone and their reciprocal-rank fusion.
+"""
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eval.natural import ROOT, Request, acceptable, rankers
+from eval.report import machine, write_section
+from retrieval.records import Item
+
+QUERIES = Path(__file__).with_name("searchbox_queries.yaml")
+DEPTH = 10  # NDCG@10
+RECALL = 50
+
+
+def load(path: Path = QUERIES) -> list[tuple[Request, dict[str, Any], dict[str, Any]]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(Request(catalog, (q["q"],), q["exact"]), q["exact"], q["related"])
+            for catalog, queries in data.items() for q in queries]  # fmt: skip
+
+
+def grade(item: Item, exact: dict[str, Any], related: dict[str, Any]) -> int:
+    return 2 if acceptable(item, exact) else 1 if acceptable(item, related) else 0
+
+
+def ndcg(grades: list[int], ideal: list[int]) -> float:
+    def dcg(values: list[int]) -> float:
+        return sum((2**g - 1) / math.log2(n + 2) for n, g in enumerate(values[:DEPTH]))
+
+    best = dcg(sorted(ideal, reverse=True))
+    return dcg(grades) / best if best else 0.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data",
+                        help="the benchmark's store (reused between runs)")  # fmt: skip
+    parser.add_argument("--catalog", action="append", help="only these catalogs")
+    parser.add_argument("--show-losses", action="store_true",
+                        help="print where Concierge is below the best ingredient")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
+    args = parser.parse_args(argv)
+    from eval.simulate import build
+
+    queries = [q for q in load() if not args.catalog or q[0].catalog in args.catalog]
+    engine, store = build(args.data_dir, sorted({q[0].catalog for q in queries}))
+    everything = {c: store.get(c, sorted(store.titles(c))) for c in {q[0].catalog for q in queries}}
+    ranked = rankers(engine, k=RECALL, fusion=True)
+    scores: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for request, exact, related in queries:
+        ideal = [grade(i, exact, related) for i in everything[request.catalog]]
+        if not any(g == 2 for g in ideal):
+            raise SystemExit(f"no item in {request.catalog} is graded 2 for {request.text!r}")
+        found = {}
+        for name, rank in ranked.items():
+            grades = [grade(i, exact, related) for i in store.get(request.catalog, rank(request))]
+            found[name] = (
+                ndcg(grades, ideal),
+                sum(g == 2 for g in grades) / min(RECALL, sum(g == 2 for g in ideal)),
+            )
+            scores.setdefault((request.catalog, name), []).append(found[name])
+        best = max(v[0] for k, v in found.items() if k != "Concierge")
+        if args.show_losses and found["Concierge"][0] < best - 0.05:
+            print(f"[{request.catalog}] {request.text!r}: Concierge {found['Concierge'][0]:.2f}, "
+                  f"best ingredient {best:.2f}")  # fmt: skip
+    lines = ["| catalog | queries | ranker | NDCG@10 | recall@50 (grade 2) |",
+             "|---|---:|---|---:|---:|"]  # fmt: skip
+    overall: dict[str, list[tuple[float, float]]] = {}
+    for (catalog, name), values in scores.items():
+        overall.setdefault(name, []).extend(values)
+        lines.append(_row(catalog, name, values))
+    lines += [_row("all", name, values) for name, values in overall.items()]
+    text = (f"{len(queries)} queries written by the team (eval/searchbox_queries.yaml; the "
+            f"development set, tuned on). {machine()}.\n\n" + "\n".join(lines))  # fmt: skip
+    print(text)
+    if args.out:
+        write_section(args.out, "searchbox", text, "python -m eval.searchbox --out BENCHMARKS.md")
+
+
+def _row(catalog: str, name: str, values: list[tuple[float, float]]) -> str:
+    n = len(values)
+    return (f"| {catalog} | {n} | {name} | {sum(v[0] for v in values) / n:.3f} | "
+            f"{sum(v[1] for v in values) / n:.3f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
