@@ -42,6 +42,8 @@ STEPS = [
     Step("enrichment", (), ()),
     Step("explanations", (), ("--quick",), needs_shared=False, store=True),  # movies need ../shared
     Step("bench_load", (), ("--quick",), needs_shared=False, store=True),
+    Step("natural", (), ("--quick",), store=True),  # Myntra needs ../shared
+    Step("searchbox", (), ("--quick",), store=True),
 ]
 
 

@@ -62,6 +62,8 @@ _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # not "
 _TSHIRT = re.compile(r"\bt[- ]?shirts?\b|\btees?\b", re.I)
 MIN_SHARED = 3  # items a type read from titles must have in common
 FEW_ITEMS = 50  # a smaller catalog is too small to tell whether its titles are names
+TOP, NAMES_COVER = 20, 0.3  # where the 20 commonest title heads cover under 30%: names
+SHORT_DESCRIPTION = 80  # characters: "Bar table, in/outdoor, 51x51 cm", not a plot
 PATH_SHARE = 0.5  # a catalog whose items mostly carry two category levels or more has a path
 
 
@@ -133,15 +135,16 @@ def mine_types(items: list[Item]) -> tuple[list[Item], Counter[str]]:
         if not kinds and has_path and item.facets.get("category"):
             kinds = types_of_name(item.facets["category"][-1])
         given.append(kinds)
-        described.append(names and bool(item.description))
+        described.append(names and 0 < len(item.description) <= SHORT_DESCRIPTION)
         text = item.description if described[-1] else item.title
         read.append(_with_hypernyms(types_of_text(text, skip_first=not names)[:1]))
     shared = Counter(k for kinds in read for k in kinds)
     category_types = {k for kinds in given for k in kinds} | COMMON
     shared.update({common: MIN_SHARED for common in COMMON})  # no second item needed to prove it
-    textual = len(items)
-    kept = sum(any(shared[k] >= MIN_SHARED for k in kinds) for kinds in read)
-    titles_are_names = not names and len(items) >= FEW_ITEMS and kept < PATH_SHARE * textual
+    # Shops have a few types that cover most items; titles that are names (films) repeat few
+    # head words ("Day", "Story"), none of them for many items.
+    covered = sum(n for _, n in Counter(k for kinds in read for k in kinds[:1]).most_common(TOP))
+    titles_are_names = len(items) >= FEW_ITEMS and covered < NAMES_COVER * len(items)
     counts: Counter[str] = Counter()
     out = []
     for item, kinds, from_text, short in zip(items, given, read, described, strict=True):

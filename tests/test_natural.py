@@ -180,3 +180,32 @@ def test_a_chinese_request_finds_cheap_samsung_handsets(shop, translator):
     assert need.ranges["price"].max is not None
     assert items and all(i.facets["brand"] == ("Samsung",) and "phone" in i.facets["type"]
                          for i in items)  # fmt: skip
+
+
+# --- search-box queries -----------------------------------------------------------------------
+
+
+def test_a_model_name_beside_a_type_is_what_it_is_for(shop):
+    need, items = ask(shop, "case iphone 7")
+    assert need.include == {"type": ["case"]} and "iphone 7" in need.suits
+    assert items[0].id == "c1"
+
+
+def test_a_material_or_a_product_line_never_empties_the_list():
+    vocabulary = Vocabulary({"type": {"case": 5, "phone": 3}, "material": {"leather": 2},
+                             "category": {"Samsung Galaxy": 4, "Cell Phones": 3}})  # fmt: skip
+    need = Need()
+    understand(need, "leather case", vocabulary)
+    assert need.include == {"type": ["case"]}  # leather stays a word: it is mined, often missing
+    line = Need()
+    understand(line, "samsung galaxy", vocabulary)
+    assert "category" not in line.include  # a line of products, not a kind of thing
+    kind = Need()
+    understand(kind, "cell phones", vocabulary)
+    assert kind.include == {"type": ["phone"]}
+
+
+def test_the_words_that_named_the_type_come_first(shop):
+    need, _ = ask(shop, "portable charger")
+    assert need.include == {"type": ["charger"]} and need.named == "portable charger"
+    assert any('"portable charger" first' in r for r in need.readings)

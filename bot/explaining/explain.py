@@ -164,7 +164,7 @@ def templates(pick: Scored, need: Need, price_text: Any) -> list[str]:
             bound = f"above your {price_text(price.min)} minimum"
         out.append(f"At {at} it is {bound}.")
     kinds = [v for v in need.include.get(TYPE_FACET, ()) if v in item.facets.get(TYPE_FACET, ())]
-    if kinds:  # true of every item shown, so said last
+    if kinds and not out:  # true of every item shown: said only when nothing else is
         out.append(f"It is {'an' if kinds[0][0] in 'aeiou' else 'a'} {kinds[0]}, as you asked.")
     return out
 
