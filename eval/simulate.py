@@ -9,7 +9,8 @@
   cross-fitted as in eval/redial.py (10 folds by dialogue id).
 - Products (the demo phones and IKEA catalogs, shipped in data/): seeded random targets;
   `eval.simulator.shopper` opens with the target's category (or only its broad category: the
-  "vague" opener) and answers; success@5 within 5 turns and the average number of turns. The
+  "vague" opener) and answers; `natural_shopper` opens in everyday words and never names a
+  category (the "natural" opener); success@5 within 5 turns and the average number of turns. The
   retrieval ablation of the retrieval issue runs here too, every row on the same targets.
 """
 
@@ -202,11 +203,18 @@ def product_configs() -> list[Config]:
 
 def simulate_products(
     engine: "Engine", store: Any, catalog: str, targets: int, seed: int, configs: list[Config],
-    openers: Sequence[str] = ("standard", "vague"),
+    openers: Sequence[str] = ("standard", "vague", "natural"),
 ) -> dict[tuple[str, str], list[Dialogue]]:  # fmt: skip
     """(config, opener) -> one dialogue per target, the same targets for every pair."""
     from bot.state import DialogueState
-    from eval.simulator import broad_category, finest_category, opener, shopper
+    from eval.simulator import (
+        broad_category,
+        finest_category,
+        natural_opener,
+        natural_shopper,
+        opener,
+        shopper,
+    )
 
     items = store.get(catalog, sorted(store.titles(catalog)))
     shares = category_shares(items)
@@ -220,8 +228,12 @@ def simulate_products(
             for target in chosen:
                 rng = random.Random(f"{seed}-{target.id}-{kind}")
                 broad = broad_category(target, shares)
-                user = shopper(target, broad, currency, rng)
-                first = opener(broad if kind == "vague" else finest_category(target), rng)
+                if kind == "natural":
+                    user = natural_shopper(target, currency, rng)
+                    first = natural_opener(target, rng)
+                else:
+                    user = shopper(target, broad, currency, rng)
+                    first = opener(broad if kind == "vague" else finest_category(target), rng)
                 if kind == "standard" and user.clues:
                     first += " " + user.clues.pop(0)
                 state = DialogueState(session_id=target.id, catalog=catalog)

@@ -12,6 +12,9 @@ Two kinds:
 - `shopper`: a shopper after one product of a catalog. It opens with the product's category
   (the finest, or only the broad one for the "vague" opener), answers questions about brand,
   category, colour and the like, and volunteers the price band and features one by one.
+- `natural_shopper`: the same, in everyday words: it opens with what people call the thing ("I
+  need a new mobile phone.", "a couch for my mom please", sometimes with a typo), never a
+  category name, and has no preference when asked for a category.
 """
 
 import math
@@ -141,6 +144,41 @@ def shopper(target: Item, broad: str, currency: str | None, rng: random.Random) 
     if finest and finest != broad:
         clues.append(f"Specifically {finest}.")
     return SimulatedUser(facets, clues, rng)
+
+
+# The natural shopper's first words: the thing in everyday words, often who it is for; never
+# the catalog's category names.
+NATURAL_OPENERS = ["I need a new {v}.", "Looking for a {v}, any ideas?", "Do you have a good {v}?",
+                   "I want to buy a {v} for my {p}.", "hi, can you help me find a {v}",
+                   "a {v} for my {p} please"]  # fmt: skip
+PEOPLE = ["mom", "dad", "wife", "husband", "son", "daughter", "friend", "office"]
+EVERYDAY = {"phone": ["phone", "mobile phone", "smartphone"], "sofa": ["couch", "sofa"],
+            "tshirt": ["t-shirt", "tee"], "television": ["tv"], "charger": ["charger"],
+            "protector": ["screen protector"], "shoe": ["pair of shoes", "shoe"]}  # fmt: skip
+TYPO_RATE = 0.3  # a share of openers with two letters swapped in one word (not the thing's)
+
+
+def natural_shopper(target: Item, currency: str | None, rng: random.Random) -> SimulatedUser:
+    """A shopper who speaks in everyday words: it names the thing as people do (from the item's
+    own type word), never a category name, answers brand, colour and price as `shopper` does,
+    and says "no preference" to a category question."""
+    user = shopper(target, "", currency, rng)
+    user.facets.pop("category", None)
+    user.clues = [c for c in user.clues if not c.startswith("Specifically")]
+    return user
+
+
+def natural_opener(target: Item, rng: random.Random) -> str:
+    kind = (target.facets.get("type") or ("thing",))[0]
+    words = rng.choice(EVERYDAY.get(kind, [kind]))
+    text = rng.choice(NATURAL_OPENERS).format(v=words, p=rng.choice(PEOPLE))
+    if rng.random() < TYPO_RATE:
+        candidates = [w for w in text.split() if len(w) > 4 and w.isalpha() and w not in words]
+        if candidates:
+            word = rng.choice(candidates)
+            i = rng.randrange(len(word) - 1)
+            text = text.replace(word, word[:i] + word[i + 1] + word[i] + word[i + 2 :], 1)
+    return text
 
 
 def opener(category: str, rng: random.Random) -> str:

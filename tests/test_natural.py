@@ -175,8 +175,8 @@ def test_chinese_words_are_read_in_the_catalogs_own_english(translator):
 
 def test_a_chinese_request_finds_cheap_samsung_handsets(shop, translator):
     shop.translator = translator
-    need, items = ask(shop, "我想买一部便宜的三星手机")
-    assert need.include == {"type": ["phone"], "brand": ["Samsung"]}
+    need, items = ask(shop, "我想买一部便宜的三星手机")  # "cheap Samsung cell phone"
+    assert need.include == {"type": ["phone"], "brand": ["Samsung"], "category": ["Cell Phones"]}
     assert need.ranges["price"].max is not None
     assert items and all(i.facets["brand"] == ("Samsung",) and "phone" in i.facets["type"]
                          for i in items)  # fmt: skip
@@ -201,8 +201,11 @@ def test_a_material_or_a_product_line_never_empties_the_list():
     understand(line, "samsung galaxy", vocabulary)
     assert "category" not in line.include  # a line of products, not a kind of thing
     kind = Need()
-    understand(kind, "cell phones", vocabulary)
+    understand(kind, "a galaxy phone", vocabulary)
     assert kind.include == {"type": ["phone"]}
+    said = Need()  # a category said in more words than its type narrows within it
+    understand(said, "cell phones", vocabulary)
+    assert said.include == {"type": ["phone"], "category": ["Cell Phones"]}
 
 
 def test_the_words_that_named_the_type_come_first(shop):

@@ -145,3 +145,21 @@ def test_a_turned_down_list_is_not_shown_again(engine):
     shown = {i.id for i in first.items}
     assert first.items and not shown & {i.id for i in again.items}
     assert not shown & set(again.ranking)
+
+
+def test_the_natural_shopper_speaks_in_everyday_words_and_never_names_a_category():
+    from eval.simulator import natural_opener, natural_shopper
+
+    target = Item(id="p", title="Samsung - Galaxy S7 32GB - Black", price=499.0,
+                  facets={"type": ("phone",), "brand": ("Samsung",),
+                          "category": ("Cell Phones", "Unlocked Cell Phones")})  # fmt: skip
+    openers = {natural_opener(target, random.Random(n)) for n in range(40)}
+    assert len(openers) > 10  # varied, seeded
+    assert not any("Cell Phones" in o or "Unlocked" in o for o in openers)
+    assert any(("phone" in o or "smartphone" in o) for o in openers)
+    clean = {t.format(v=v, p=p) for t in simulator.NATURAL_OPENERS for p in simulator.PEOPLE
+             for v in simulator.EVERYDAY["phone"]}  # fmt: skip
+    assert openers - clean and openers & clean  # some with a typo, most without
+    user = natural_shopper(target, "USD", random.Random(1))
+    assert user.answer("category", ["Unlocked Cell Phones"]) in simulator.NO_PREFERENCE
+    assert not any("Specifically" in c for c in user.clues)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from retrieval.text import normalize, singular
-from retrieval.types import COUNTING, HYPERNYMS, head
+from retrieval.types import COUNTING, GENERIC, HYPERNYMS, head
 
 # Everyday words -> the type word catalogs use. A catalog adds its own in its mapping file
 # (`type_synonyms:`); only types the catalog has are ever read.
@@ -28,6 +28,8 @@ SYNONYMS = {
     "suitcase": "bag trolley luggage", "luggage": "bag trolley",
     "tempered glass": "protector", "screen guard": "protector",
 }  # fmt: skip
+_UNITS = frozenset("inch inches in gb mb tb mah mp cm mm m ft feet w kg g lb oz ml l pack pcs "
+                   "piece pieces x".split())  # fmt: skip
 _ARTICLES = frozenset("a an the some any this these those new good nice".split())
 _PLACEHOLDERS = frozenset("something anything somewhere thing stuff".split())
 # "something to charge my phone": the thing that does it is a charger (verb + "r", "er", "or").
@@ -128,11 +130,12 @@ class Kinds:
             if hit:
                 found.append((hit[0], end))
                 end -= hit[1]
+            elif not found and singular(stretch[end - 1]) in GENERIC:
+                return None  # "cell phone accessories": the head says any kind of thing
             else:
                 end -= 1
         for n, (kind, end) in enumerate(found):
-            model = end < len(stretch) and any(c.isdigit() for c in stretch[end])
-            if not model or n == len(found) - 1:
+            if not _model(stretch[end:]) or n == len(found) - 1:
                 named = [w for w in stretch[max(0, end - 2) : end]
                          if w.isalpha() and w not in _ARTICLES]  # fmt: skip
                 hint = self.hints.get(stretch[end - 1]) or self.hints.get(
@@ -152,6 +155,15 @@ class Kinds:
                         if word in self.types and len(word) > 3:
                             return word
         return None
+
+
+def _model(after: list[str]) -> bool:
+    """Whether the words after a type word make it a model's name ("iphone 7", "galaxy s7"),
+    not a measure ("mounts 3.3 inch", "case 2 pack")."""
+    if not after or not any(c.isdigit() for c in after[0]):
+        return False
+    following = after[1] if len(after) > 1 else ""
+    return not following.isdigit() and following not in _UNITS
 
 
 def object_positions(words: list[str]) -> set[int]:

@@ -13,8 +13,9 @@ from bot.understanding.measures import parse_measures
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
 from retrieval.candidates import MODEL_SUFFIXES
+from retrieval.text import singular
 from retrieval.types import FACET as TYPE_FACET
-from retrieval.types import types_of_name
+from retrieval.types import GENERIC, types_of_name
 
 _CLAUSE = re.compile(r"[.;!?\n]+|,\s*|\s+\bbut\b\s+|\s+\bhowever\b\s+", re.I)
 _NEGATION = re.compile(
@@ -92,9 +93,8 @@ _TASTE = re.compile(
     re.I,
 )
 SOFT_FACETS = frozenset({TYPE_FACET, "material"})  # read elsewhere, or too often missing
-_AGE = frozenset(
-    {"year", "years", "yr", "old", "month", "months"}
-)  # read by bot/understanding/usage
+# "my 6 year old": an age, read by bot/understanding/usage, not what the thing must suit
+_AGE = frozenset({"year", "years", "yr", "old", "month", "months"})
 CHEAPER_FACTOR = 0.8  # "cheaper": under 80% of the dearest item just shown
 PRICIER_FACTOR = 1.5  # "a bit more expensive is fine": half as much again
 
@@ -282,11 +282,16 @@ def _soft(hit: Hit, objects: set[int], kind: str | None, vocabulary: Vocabulary)
         return False
     if hit.start in objects:
         return hit.facet not in FOR_FACETS
-    if hit.facet == "category":  # "Samsung Galaxy" files accessories: not a kind of thing
-        return kind is not None or (
-            bool(vocabulary.kinds.types)
-            and not set(types_of_name(hit.value)) & vocabulary.kinds.types
-        )
+    if hit.facet == "category":
+        # Beside a type, the type says what kind of thing (the category "iPhone" holds only some
+        # iPhones). Alone, a category that names no type is a line of products ("Samsung
+        # Galaxy"), unless it is a department ("Samsung Galaxy Accessories").
+        # Said in more words than the type, and of that type, it narrows ("prepaid phone").
+        kinds = set(types_of_name(hit.value)) & vocabulary.kinds.types
+        if kind is not None:
+            return kind not in kinds or hit.end - hit.start < 2
+        department = singular(normalize(hit.value).split()[-1]) in GENERIC
+        return bool(vocabulary.kinds.types) and not (kinds or department)
     return False
 
 
