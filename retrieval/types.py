@@ -57,7 +57,9 @@ COMMON = (
 )
 _SPLIT_SEGMENTS = re.compile(r"\s+[-–|/]\s+|\s*[|;(]\s*|(?<!\d),|,(?!\d)|\)")
 _LISTS = re.compile(r"^\s*\S+\s+[^/]+/")  # two words or more before a "/"
-_DEPENDENT = re.compile(r"\s+(?:for|with|compatible|in|from|by|and|to|of)\s+.*$", re.I)
+# What follows the head noun ("Case for iPhone 7", "Chest of 3 drawers"); not " to ", which
+# joins connectors ("Micro-USB to USB Cable").
+_DEPENDENT = re.compile(r"\s+(?:for|with|compatible|in|from|by|and|of)\s+.*$", re.I)
 _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # not "iPhone"
 _TSHIRT = re.compile(r"\bt[- ]?shirts?\b|\btees?\b", re.I)
 MIN_SHARED = 3  # items a type read from titles must have in common

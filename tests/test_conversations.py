@@ -224,11 +224,21 @@ def test_ratings_and_colours(phones):
     )
 
 
-def test_a_constraint_that_empties_the_set_is_named(phones):
+def test_a_constraint_that_empties_the_set_is_left_out_and_named(phones):
     phones("a Google phone")
-    turn = phones("under $100")
-    assert turn.action == "answer" and turn.items == []
-    assert "price range" in turn.reply
+    turn = phones("under $100")  # no Google phone is that cheap
+    assert turn.action == "recommend" and all(i.price <= 100 for i in turn.items)
+    assert "leave out the brand Google" in turn.reply
+    assert phones.need.include["brand"] == ["Google"]  # the person decides; the need keeps it
+    assert all("phone" in i.facets["type"] for i in phones.engine.store.get(
+        "phones", [i.id for i in turn.items]))  # fmt: skip  # never another kind of thing
+
+
+def test_a_budget_nothing_meets_is_left_out_and_said(phones):
+    phones("a phone")
+    turn = phones("under $10")
+    assert turn.action == "recommend" and "leave out the price range" in turn.reply
+    assert phones.need.ranges["price"].max == 10
 
 
 # --- furniture ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retr
 from retrieval.embed import Embedder
 from retrieval.interactions import Priors
 from retrieval.store import ItemStore, Manifest
+from retrieval.types import FACET as TYPE_FACET
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Terminal escape sequences ("\x1b[31m"): dropped whole, or "[31m" would read as 31 metres.
@@ -138,6 +139,10 @@ class Engine:
         if not stated(need):
             return plain("answer", reply_key="unclear")
         candidates = self.candidates(state, understood.more)
+        if not candidates and not understood.more:  # relax one constraint rather than say none
+            candidates, dropped = self._relaxed(state)
+            if candidates:
+                notes.append(self.prompts.render("relaxed_note", dropped=dropped))
         if not candidates:
             key = "no_more" if understood.more else "empty_set"
             return plain("answer", reply_key=key, blocker=self._blocker(state))
@@ -243,13 +248,31 @@ class Engine:
                 self.observe_assistant(state, content)
         return state
 
-    def candidates(self, state: DialogueState, more: bool = False) -> list[Scored]:
+    def candidates(
+        self, state: DialogueState, more: bool = False, constraints: Constraints | None = None
+    ) -> list[Scored]:
         need = state.need
         weights = self.weights if state.theta is None else replace(self.weights, theta=state.theta)
-        return retrieve(self.store, state.catalog, self.need_vectors(need),
-                        self.constraints(need, more), priors=self.priors(state.catalog),
-                        liked=taste(need), disliked=need.disliked,
-                        index=self.knowledge.index(state.catalog), weights=weights)  # fmt: skip
+        constraints = constraints or self.constraints(need, more)
+        return retrieve(self.store, state.catalog, self.need_vectors(need), constraints,
+                        priors=self.priors(state.catalog), liked=taste(need),
+                        disliked=need.disliked, index=self.knowledge.index(state.catalog),
+                        weights=weights)  # fmt: skip
+
+    def _relaxed(self, state: DialogueState) -> tuple[list[Scored], str]:
+        """The candidates with one constraint left out, and which: the most recent facet value
+        first, then the ranges, never the product type (a phone is not a case). The need keeps
+        the constraint: the person decides."""
+        constraints = self.constraints(state.need)
+        parts = [p for p in reversed(constraints.parts()) if p != f"include:{TYPE_FACET}"]
+        for part in parts:
+            found = self.candidates(state, constraints=constraints.without(part))
+            if found:
+                kind, name = part.split(":", 1)
+                values = state.need.include.get(name, [])
+                return found, (f"the {name} {', '.join(values)}" if kind == "include"
+                               else f"the {name.replace('_', ' ')} range")  # fmt: skip
+        return [], ""
 
     def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
         """The current need's items again, explained (after the session's θ changed); no

@@ -30,6 +30,8 @@ SYNONYMS = {
 }  # fmt: skip
 _UNITS = frozenset("inch inches in gb mb tb mah mp cm mm m ft feet w kg g lb oz ml l pack pcs "
                    "piece pieces x".split())  # fmt: skip
+# What follows these describes the thing, never names it: "with a 20000 mAh battery".
+_FEATURES = frozenset("with without featuring including has having".split())
 _ARTICLES = frozenset("a an the some any this these those new good nice".split())
 _PLACEHOLDERS = frozenset("something anything somewhere thing stuff".split())
 # "something to charge my phone": the thing that does it is a charger (verb + "r", "er", "or").
@@ -110,8 +112,9 @@ class Kinds:
             return doer, ""  # "something to charge my phone": the head is "something to charge"
         objects = object_positions(words)
         stretch: list[str] = []
-        for i, word in enumerate([*words, "."]):
-            if i < len(words) and word and word not in _MARKERS and i not in objects:
+        features = next((i for i, w in enumerate(words) if w in _FEATURES), len(words))
+        for i, word in enumerate([*words[:features], "."]):
+            if i < features and word and word not in _MARKERS and i not in objects:
                 stretch.append(word)
                 continue
             found = self._head_of(stretch)
