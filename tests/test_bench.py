@@ -16,8 +16,8 @@ from tests.conftest import ROOT, needs_shared
 
 pytestmark = [pytest.mark.real, needs_shared]
 SECTIONS = ["bench_ingest", "bench_retrieval", "bench_turns", "redial", "simulate_redial",
-            "simulate_products", "products", "enrichment", "explanations", "load",
-            "bench"]  # fmt: skip
+            "simulate_products", "products", "enrichment", "explanations", "load", "natural",
+            "searchbox", "bench"]  # fmt: skip
 
 
 def cell(text: str, row: str, column: int) -> float:
@@ -50,3 +50,8 @@ def test_quick_bench_regenerates_every_section(tmp_path, model_cache):
     # load through the real server: no errors, no cross-talk; beyond the queue, only 429s
     assert "| 4 sessions x 3 turns, all at once | 12 | 0 | 0 |" in text
     assert re.search(r"refusals \(429.*other statuses: 0;", text)
+    # requests in everyday words and search-box queries: judged on the slices that hold an
+    # acceptable item, with the ingredients measured in the same run
+    natural = re.search(r"^\| phones \| \d+ \| Concierge \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
+    assert natural and float(natural.group(1)) > 0
+    assert re.search(r"^\| all \| \d+ \| BM25 \+ MiniLM, reciprocal-rank fusion \| ", text, re.M)

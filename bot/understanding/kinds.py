@@ -22,9 +22,9 @@ SYNONYMS = {
     "portable battery": "charger", "telly": "television tv", "tv": "television tv",
     "kicks": "shoe", "trainer": "shoe sneaker", "footwear": "shoe", "tee": "tshirt",
     "nightstand": "table", "bedside table": "table", "dresser": "chest", "closet": "wardrobe",
-    "bookshelf": "bookcase shelf", "light": "lamp", "headphone": "headphone headset earphone",
+    "bookshelf": "bookcase shelf", "headphone": "headphone headset earphone",
     "earphone": "earphone headphone headset", "earbud": "earphone headphone headset",
-    "slacks": "trouser", "purse": "bag", "handbag": "bag", "seat": "chair",
+    "slacks": "trouser", "purse": "bag", "handbag": "bag",
     "suitcase": "bag trolley luggage", "luggage": "bag trolley",
     "tempered glass": "protector", "screen guard": "protector",
 }  # fmt: skip
@@ -60,8 +60,7 @@ class Kinds:
     """A catalog's types and the words that lead to them."""
 
     types: frozenset[str]
-    synonyms: dict[str, str]
-
+    synonyms: dict[str, str]  # a shopper's word -> the catalog's type
     general: dict[str, str]  # the catalog's type -> a more general one it also has
     hints: dict[str, str] = field(default_factory=dict)  # a synonym's words the catalog has as
     # no type, to find in the items ("suitcase": bag, and "trolley" first)
