@@ -366,7 +366,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"ReDial data not found under {REDIAL}: this benchmark needs ../shared")
     do_redial = have_redial and args.only != "products"
     do_products = args.only != "redial"
-    catalogs = (["redial"] if do_redial else []) + (list(PRODUCTS) if do_products else [])
+    # the shipped catalogs always; Myntra (../shared) where it is
+    shops = [c for c, (file, _) in PRODUCTS.items() if (ROOT / "data" / file).exists()]
+    catalogs = (["redial"] if do_redial else []) + (shops if do_products else [])
     started = time.perf_counter()
     engine, store = build(args.data_dir, catalogs, args.quick)
     flags = " --quick" if args.quick else f" --cases {args.cases} --targets {args.targets}"
@@ -387,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
         log(f"ReDial data not found under {REDIAL}: the ReDial simulation is skipped")
     if do_products:
         results = {}
-        for catalog in PRODUCTS:
+        for catalog in shops:
             # the retrieval ablation on phones; Concierge with and without questions on both
             configs = product_configs() if catalog == "phones" else product_configs()[-2:]
             results[catalog] = simulate_products(engine, store, catalog, args.targets, args.seed,

@@ -232,14 +232,22 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
         cue = _NEGATION.search(clause)
         tokens = normalize(clause[: cue.start()] if cue else clause).split()
+        hits = vocabulary.match(tokens)
         # a type word inside a name is not the type: "Virgin Mobile", "Case-Mate", a title
-        named = {i for h in vocabulary.match(tokens) if h.facet == "item" or h.facet in NAME_FACETS
+        named = {i for h in hits if h.facet == "item" or h.facet in NAME_FACETS
                  for i in range(h.start, h.end)}  # fmt: skip
         kind, phrase = vocabulary.kinds.read_phrase(
             ["" if i in named else t for i, t in enumerate(tokens)]
         )
         if kind:
-            need.want_value(TYPE_FACET, kind, replace=True)
+            # a category named whole brings all its types: "Sofas & armchairs" is either
+            kinds = [kind]
+            for h in hits:
+                of = [k for k in types_of_name(h.value) if k in vocabulary.kinds.types]
+                if h.facet == "category" and kind in of:
+                    kinds += [k for k in of if k not in kinds]
+            for n, value in enumerate(kinds):
+                need.want_value(TYPE_FACET, value, replace=n == 0)
             need.named = phrase
             return kind
     return None
