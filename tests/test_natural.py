@@ -2,6 +2,8 @@
 message, "for ..." read as what the thing must suit, relative words within the wanted type, and
 requests in Chinese. The same requests through the real models are in test_real_models.py."""
 
+import json
+
 import pytest
 
 from bot.asking import facet_gain, weights
@@ -212,3 +214,23 @@ def test_the_words_that_named_the_type_come_first(shop):
     need, _ = ask(shop, "portable charger")
     assert need.include == {"type": ["charger"]} and need.named == "portable charger"
     assert any('"portable charger" first' in r for r in need.readings)
+
+
+def test_a_mapping_names_the_type_field_and_the_shops_own_words(tmp_path):
+    from retrieval.catalog import load_catalog
+    from retrieval.ingest import build_manifest
+
+    rows = [{"id": "1", "name": "KLIPPAN", "kind": "Two-seat sofas", "price": 10},
+            {"id": "2", "name": "POÄNG", "kind": "Armchairs", "price": 20}]  # fmt: skip
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(rows))
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("type: kind\ntype_synonyms: {chesterfield: sofa}\n")
+    catalog = load_catalog(path, mapping)
+    assert [i.facets["type"] for i in catalog.items] == [("sofa",), ("armchair", "chair")]
+    assert any(n.startswith("product types: 2 of 2 items (100%)") for n in catalog.notes)
+    manifest = build_manifest("shop", catalog, 2, path, "fake")
+    vocabulary = Vocabulary(manifest.facets, type_synonyms=manifest.type_synonyms)
+    need = Need()
+    understand(need, "a chesterfield", vocabulary)
+    assert need.include == {"type": ["sofa"]}
