@@ -17,23 +17,24 @@ from retrieval.types import head, mine_types, types_of_name, types_of_text
 from tests.catalogs import PHONES
 from tests.conftest import FakeEmbedder, engine_over
 
-# A shop where most items are accessories for the few handsets, as in the demo catalog.
+# A shop where most items are accessories for the few handsets, filed as such, as in the demo
+# catalog: the type is read from the titles.
 SHOP = [
     *PHONES[:9],
-    {"id": "c1", "name": "Case for Apple iPhone 7 - Black", "brand": "Dynex", "price": 20,
-     "category": "Cases"},
-    {"id": "c2", "name": "Case for Apple iPhone 7 Plus - Black", "brand": "Dynex", "price": 20,
-     "category": "Cases"},
+    {"id": "c1", "name": "Dynex - Case for Apple iPhone 7 - Black", "brand": "Dynex", "price": 20,
+     "category": "Accessories"},
+    {"id": "c2", "name": "Dynex - Case for Apple iPhone 7 Plus - Black", "brand": "Dynex", "price": 20,
+     "category": "Accessories"},
     {"id": "c3", "name": "Rugged case for Samsung Galaxy S9", "brand": "OtterBox", "price": 40,
-     "category": "Cases"},
+     "category": "Accessories"},
     {"id": "k1", "name": "Car charger for iPhone and Samsung phones", "brand": "Belkin",
-     "price": 25, "category": "Chargers"},
+     "price": 25, "category": "Accessories"},
     {"id": "k2", "name": "Wall charger for phones", "brand": "Belkin", "price": 15,
-     "category": "Chargers"},
+     "category": "Accessories"},
     {"id": "b1", "name": "Portable charger 20000 mAh power bank", "brand": "Anker", "price": 60,
-     "category": "Chargers"},
+     "category": "Accessories"},
     {"id": "b2", "name": "Portable charger 10000 mAh power bank", "brand": "Anker", "price": 40,
-     "category": "Chargers"},
+     "category": "Accessories"},
 ]  # fmt: skip
 
 

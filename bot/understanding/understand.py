@@ -92,6 +92,7 @@ _TASTE = re.compile(
     r"favou?rites?|reminds?|such as|kind of|along the lines)\b",
     re.I,
 )
+BROAD = 0.6  # a category this share of the catalog's largest is too broad to stand for a type
 SOFT_FACETS = frozenset({TYPE_FACET, "material"})  # read elsewhere, or too often missing
 # "my 6 year old": an age, read by bot/understanding/usage, not what the thing must suit
 _AGE = frozenset({"year", "years", "yr", "old", "month", "months"})
@@ -208,7 +209,11 @@ def _part(
     result.hits += hits
     objects = object_positions(tokens)
     for hit in hits:
-        if not negated and hit.facet != pending and _soft(hit, objects, result.kind, vocabulary):
+        if (
+            not negated
+            and hit.facet != pending
+            and _soft(hit, objects, result.kind, vocabulary, need.include.get("category", []))
+        ):
             continue  # the words stay in the want's text
         if hit.facet == TYPE_FACET and negated:
             need.refuse_value(hit.facet, hit.value)
@@ -240,16 +245,30 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
             ["" if i in named else t for i, t in enumerate(tokens)]
         )
         if kind:
-            # a category named whole brings all its types: "Sofas & armchairs" is either
-            kinds = [kind]
-            for h in hits:
-                of = [k for k in types_of_name(h.value) if k in vocabulary.kinds.types]
-                if h.facet == "category" and kind in of:
-                    kinds += [k for k in of if k not in kinds]
-            for n, value in enumerate(kinds):
-                need.want_value(TYPE_FACET, value, replace=n == 0)
+            named_category = _named_category(hits, kind, vocabulary)
+            if named_category:  # "I need Wardrobes": the shop's own word, and all it files there
+                need.settle(TYPE_FACET)
+                need.want_value("category", named_category, replace=True)
+            else:
+                need.want_value(TYPE_FACET, kind, replace=True)
             need.named = phrase
             return kind
+    return None
+
+
+def _named_category(hits: list[Hit], kind: str, vocabulary: Vocabulary) -> str | None:
+    """A category the message names whole whose own name says the type read ("Wardrobes",
+    "Tables & desks"; not the root every item shares, nor "iPhone", which names a phone only
+    through a more general word): the shop files things there that the type misses (a
+    wardrobe section under Wardrobes), so it is the filter."""
+    counts = vocabulary.facets.get("category", {})
+    most = max(counts.values(), default=0)
+    for h in hits:
+        if h.facet != "category" or h.how != "exact" or counts.get(h.value, 0) >= BROAD * most:
+            continue
+        kinds = types_of_name(h.value)
+        if kind in kinds and (h.end - h.start > 1 or kinds[0] == kind):
+            return h.value
     return None
 
 
@@ -278,7 +297,13 @@ def _readings(
     return out
 
 
-def _soft(hit: Hit, objects: set[int], kind: str | None, vocabulary: Vocabulary) -> bool:
+def _soft(
+    hit: Hit,
+    objects: set[int],
+    kind: str | None,
+    vocabulary: Vocabulary,
+    need_categories: Sequence[str] = (),
+) -> bool:
     """Whether a hit stays a word to match rather than a filter: the type (read by _kind), what
     the thing is for ("a case for my iPhone" is not an iPhone; "shoes for men" is still a
     gender), a category named beside a type (the type says what kind of thing better) or one
@@ -290,6 +315,8 @@ def _soft(hit: Hit, objects: set[int], kind: str | None, vocabulary: Vocabulary)
         return False
     if hit.start in objects:
         return hit.facet not in FOR_FACETS
+    if hit.facet == "category" and hit.value in need_categories:
+        return False
     if hit.facet == "category":
         # Beside a type, the type says what kind of thing (the category "iPhone" holds only some
         # iPhones). Alone, a category that names no type is a line of products ("Samsung
