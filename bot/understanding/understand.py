@@ -245,7 +245,7 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
             ["" if i in named else t for i, t in enumerate(tokens)]
         )
         if kind:
-            named_category = _named_category(hits, kind, vocabulary)
+            named_category = _named_category(hits, kind, vocabulary, clause)
             if named_category:  # "I need Wardrobes": the shop's own word, and all it files there
                 need.settle(TYPE_FACET)
                 need.want_value("category", named_category, replace=True)
@@ -256,15 +256,18 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
     return None
 
 
-def _named_category(hits: list[Hit], kind: str, vocabulary: Vocabulary) -> str | None:
-    """A category the message names whole whose own name says the type read ("Wardrobes",
-    "Tables & desks"; not the root every item shares, nor "iPhone", which names a phone only
-    through a more general word): the shop files things there that the type misses (a
-    wardrobe section under Wardrobes), so it is the filter."""
+def _named_category(hits: list[Hit], kind: str, vocabulary: Vocabulary, said: str) -> str | None:
+    """A category label the message repeats as the shop writes it ("Wardrobes", "Tables &
+    desks": a menu label or a chip, copied) whose own name says the type read (not the root
+    every item shares, nor "iPhone", which names a phone only through a more general word):
+    the shop files things there that the type misses (a wardrobe section under Wardrobes), so
+    it is the filter. Typed as words ("garden chairs"), the type is."""
     counts = vocabulary.facets.get("category", {})
     most = max(counts.values(), default=0)
     for h in hits:
         if h.facet != "category" or h.how != "exact" or counts.get(h.value, 0) >= BROAD * most:
+            continue
+        if h.value not in said:
             continue
         kinds = types_of_name(h.value)
         if kind in kinds and (h.end - h.start > 1 or kinds[0] == kind):
