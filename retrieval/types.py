@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from retrieval.records import Item
-from retrieval.text import normalize, singular
+from retrieval.text import clean_text, normalize, singular
 
 FACET = "type"
 # Words for a general kind, more than one: an "accessories" category says nothing of the type.
@@ -138,7 +138,7 @@ def mine_types(items: list[Item]) -> tuple[list[Item], Counter[str]]:
             kinds = types_of_name(item.facets["category"][-1])
         given.append(kinds)
         described.append(names and 0 < len(item.description) <= SHORT_DESCRIPTION)
-        text = item.description if described[-1] else item.title
+        text = clean_text(item.description if described[-1] else item.title)  # no markup
         read.append(_with_hypernyms(types_of_text(text, skip_first=not names)[:1]))
     shared = Counter(k for kinds in read for k in kinds)
     category_types = {k for kinds in given for k in kinds} | COMMON

@@ -133,7 +133,7 @@ def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
         card.wait_for(timeout=90_000)
         titles = frame.locator(".cc-title").all_inner_texts()
         assert any(HOSTILE_TITLE in t for t in titles), titles
-        assert any("Floor lamp <b>bold</b>" in t for t in titles), titles
+        assert any("<b>Floor</b> lamp" in t for t in titles), titles
         assert frame.locator('img[src="x"]').count() == 0
         assert frame.locator(".cc-title b").count() == 0
         page.wait_for_timeout(1000)
