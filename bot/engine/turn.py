@@ -268,10 +268,7 @@ class Engine:
         for part in parts:
             found = self.candidates(state, constraints=constraints.without(part))
             if found:
-                kind, name = part.split(":", 1)
-                values = state.need.include.get(name, [])
-                return found, (f"the {name} {', '.join(values)}" if kind == "include"
-                               else f"the {name.replace('_', ' ')} range")  # fmt: skip
+                return found, "the " + describe(part, state.need).removeprefix("the ")
         return [], ""
 
     def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
@@ -323,9 +320,7 @@ class Engine:
         for part in constraints.parts():  # ranges first: the easiest to change
             relaxed = constraints.without(part)
             if self.store.matches(state.catalog, relaxed.where()):
-                kind, name = part.split(":", 1)
-                values = state.need.include.get(name, [])
-                return f"{name} {', '.join(values)}" if kind == "include" else f"the {name} range"
+                return describe(part, state.need)
         return ""
 
     def stream_reply(self, turn: Turn) -> Iterator[str]:
@@ -349,6 +344,16 @@ class Engine:
             text = text[:limit]
             notes.append(self.prompts.render("truncated_note", limit=limit))
         return text, notes
+
+
+def describe(part: str, need: Need) -> str:
+    """A constraint part ("include:brand", "range:price") in words: "brand Google", "the price
+    range"."""
+    kind, name = part.split(":", 1)
+    values = need.include.get(name, [])
+    if kind == "include":
+        return f"{name} {', '.join(values)}"
+    return f"the {name.replace('_', ' ')} range"
 
 
 def stated(need: Need) -> bool:
