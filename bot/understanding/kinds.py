@@ -35,7 +35,7 @@ _FEATURES = frozenset("with without featuring including has having".split())
 _ARTICLES = frozenset("a an the some any this these those new good nice".split())
 _PLACEHOLDERS = frozenset("something anything somewhere thing stuff".split())
 # "something to charge my phone": the thing that does it is a charger (verb + "r", "er", "or").
-_DOERS = ("r", "er", "or", "")
+_DOERS = ("r", "er", "or")
 # Words that end one stretch of a request and start another.
 _MARKERS = frozenset(
     """with without that which who so because since in on under below over above less more around
