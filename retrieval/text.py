@@ -42,7 +42,13 @@ def singular(words: str) -> str:
     return " ".join(_singular_word(w) for w in words.split())
 
 
+_IRREGULAR = {"shelves": "shelf", "knives": "knife", "leaves": "leaf", "halves": "half",
+              "scarves": "scarf", "loaves": "loaf"}  # fmt: skip
+
+
 def _singular_word(w: str) -> str:
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     if len(w) <= 3 or not w.endswith("s") or w.endswith(("ss", "us", "is")):
         return w
     if w.endswith("ies") and len(w) > 4:

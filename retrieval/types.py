@@ -33,7 +33,9 @@ _NOT_HEAD = frozenset(
     "beige cream clear transparent multi multicolour multicolor assorted men women boy girl kid "
     "unisex baby man woman large small medium mini xl xxl xs regular slim standard edition "
     "version model series inch cm mm ml kg gm g l unlocked refurbished new prepaid plus pro "
-    "max lite se edge note ultra active neo classic".split()
+    "max lite se edge note ultra active neo classic "
+    # verbs said of what a thing does ("Desk sit/stand"), never its name
+    "sit sleep left right".split()
 )
 # More general words for a type, added beside it: "a phone" includes the iPhones.
 HYPERNYMS = {
@@ -59,7 +61,8 @@ _SPLIT_SEGMENTS = re.compile(r"\s+[-–|/]\s+|\s*[|;(]\s*|(?<!\d),|,(?!\d)|\)")
 _LISTS = re.compile(r"^\s*\S+\s+[^/]+/")  # two words or more before a "/"
 # What follows the head noun ("Case for iPhone 7", "Chest of 3 drawers"); not " to ", which
 # joins connectors ("Micro-USB to USB Cable").
-_DEPENDENT = re.compile(r"\s+(?:for|with|compatible|in|from|by|and|of)\s+.*$", re.I)
+# Short forms in shop descriptions: "w" (with), "f" (for); lower case only ("20 W charger").
+_DEPENDENT = re.compile(r"\s+(?:(?i:for|with|compatible|in|from|by|and|of)|w|f)\s+.*$")
 _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # not "iPhone"
 _TSHIRT = re.compile(r"\bt[- ]?shirts?\b|\btees?\b", re.I)
 MIN_SHARED = 3  # items a type read from titles must have in common
@@ -103,9 +106,10 @@ def types_of_text(text: str, skip_first: bool) -> list[str]:
     segments = [s for s in _SPLIT_SEGMENTS.split(text) if s and s.strip()]
     if skip_first and len(segments) > 1 and " - " in text:
         segments = segments[1:]
+    segments = [_DEPENDENT.sub("", s) for s in segments]
     if not skip_first:  # a short description lists things: "Bed frame/headboard/2 side tables"
         segments = [p for s in segments for p in (s.split("/") if _LISTS.match(s) else [s])]
-    heads = (head(_DEPENDENT.sub("", segment)) for segment in segments)
+    heads = (head(segment) for segment in segments)
     return list(dict.fromkeys(h for h in heads if h))
 
 

@@ -44,10 +44,12 @@ def shop(store, tmp_path):
 
 
 def ask(engine, *messages):
+    """The need after the messages, and the items that fit it, best first (a ranking goes on
+    with near misses after these: see the test below)."""
     state = DialogueState(catalog="shop")
     for message in messages:
-        turn = engine.turn(state, message, ask=False)
-    return state.need, engine.store.get("shop", turn.ranking)
+        engine.turn(state, message, ask=False)
+    return state.need, engine.store.get("shop", [c.item.id for c in engine.candidates(state)])
 
 
 # --- types at ingest --------------------------------------------------------------------------
@@ -76,6 +78,23 @@ def test_a_title_names_its_type_in_its_first_segment_after_the_brand():
     assert types_of_text("Case for Apple iPhone 7 - Black", skip_first=False)[0] == "case"
 
 
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [("Desk sit/stand, 160x80 cm", "desk"), ("Active sit/stand support", "support"),
+     ("Day-bed w 2 drawers/2 mattresses", "bed"), ("Bed frame/headboard/2 side tables", "bed"),
+     ("Wall upright/shelves", "upright"), ("3 sections/shelves", "section"),
+     ("Shelving unit w cabinets/drawers", "unit"), ("Corner desk left sit/stand", "desk")],
+)  # fmt: skip
+def test_a_short_description_names_its_type_before_its_abbreviations_and_alternatives(
+    description, expected
+):
+    assert types_of_text(description, skip_first=False)[0] == expected
+
+
+def test_a_capital_w_is_watts_not_with():
+    assert types_of_text("Anker - 20 W Charger - Black", skip_first=True) == ["charger"]
+
+
 def test_types_are_mined_from_titles_unless_the_titles_are_names():
     shop = [Item(id=str(n), title=f"Brand{n} - Model {n} Wall Charger - Black") for n in range(60)]
     typed, counts = mine_types(shop)
@@ -93,6 +112,19 @@ def test_a_phone_for_my_mom_means_handsets_in_the_budget(shop):
     need, items = ask(shop, "I need a phone for my mom, she's not techy, under 200 dollars")
     assert need.include == {"type": ["phone"]} and need.suits == ["mom"]
     assert items and all("phone" in i.facets["type"] and i.price <= 200 for i in items)
+
+
+def test_a_ranking_puts_near_misses_after_everything_that_fits_never_before(shop):
+    state = DialogueState(catalog="shop")
+    turn = shop.turn(state, "I need a phone for my mom, she's not techy, under 200 dollars", k=12,
+                     ask=False)  # fmt: skip
+    items = shop.store.get("shop", turn.ranking)
+    fits = ["phone" in i.facets.get("type", ()) and i.price <= 200 for i in items]
+    assert len(items) >= 12 and fits[0] and not fits[-1]
+    assert fits == sorted(fits, reverse=True)  # every fitting item before every near miss
+    phones = ["phone" in i.facets.get("type", ()) for i in items]
+    assert phones == sorted(phones, reverse=True)  # phones over budget before any other kind
+    assert any(p and not f for p, f in zip(phones, fits, strict=True))
 
 
 def test_a_case_for_my_iphone_7_is_a_case_that_fits_it_first(shop):

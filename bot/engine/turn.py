@@ -143,6 +143,8 @@ class Engine:
             candidates, dropped = self._relaxed(state)
             if candidates:
                 notes.append(self.prompts.render("relaxed_note", dropped=dropped))
+        if not ask:  # a ranking, as `concierge rank` wants: k items when the catalog has them
+            candidates = self._filled(state, candidates, understood.more, k or self.k)
         if not candidates:
             key = "no_more" if understood.more else "empty_set"
             return plain("answer", reply_key=key, blocker=self._blocker(state))
@@ -270,6 +272,27 @@ class Engine:
             if found:
                 return found, "the " + describe(part, state.need).removeprefix("the ")
         return [], ""
+
+    def _filled(
+        self, state: DialogueState, candidates: list[Scored], more: bool, k: int
+    ) -> list[Scored]:
+        """The candidates, then, when fewer than k, the best of the rest: first those of the
+        wanted type that miss another constraint, then anything not turned down. The chat
+        shows only what fits; a ranking is judged on its first k, and a near miss there beats
+        an empty place."""
+        if len(candidates) >= k:
+            return candidates
+        strict = self.constraints(state.need, more)
+        wider = [Constraints(include={f: v for f, v in strict.include.items() if f == TYPE_FACET},
+                             banned=strict.banned), Constraints(banned=strict.banned)]  # fmt: skip
+        seen = {c.item.id for c in candidates}
+        for constraints in wider:
+            more_found = self.candidates(state, more, constraints)
+            candidates = candidates + [c for c in more_found if c.item.id not in seen]
+            seen |= {c.item.id for c in more_found}
+            if len(candidates) >= k:
+                break
+        return candidates
 
     def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
         """The current need's items again, explained (after the session's θ changed); no
