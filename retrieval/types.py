@@ -93,9 +93,14 @@ def types_of_name(name: str) -> tuple[str, ...]:
     text = _CAMEL.sub(" ", name)
     text = re.sub(r"\s+(?:with|for)\s+.*$", "", text, flags=re.I)
     parts = [p for p in re.split(r"\s*&\s*|\s+and\s+|\s*,\s*", text) if p.strip()]
-    if len(parts) > 1 and len(parts[0].split()) == 1 and len(parts[-1].split()) > 1:
+    first = parts[0].split() if parts else []
+    if len(parts) > 1 and len(first) == 1 and len(parts[-1].split()) > 1 and not _plural(first[0]):
         parts = parts[-1:]  # "Water & Fridge Bottles", "Car & Travel Accessories": one head
-    return _with_hypernyms(h for p in parts if (h := head(p)))
+    return _with_hypernyms(h for p in parts if (h := head(_DEPENDENT.sub("", p))))
+
+
+def _plural(word: str) -> bool:
+    return singular(word.lower()) != word.lower()
 
 
 def types_of_text(text: str, skip_first: bool) -> list[str]:

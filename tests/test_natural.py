@@ -267,3 +267,55 @@ def test_a_mapping_names_the_type_field_and_the_shops_own_words(tmp_path):
     need = Need()
     understand(need, "a chesterfield", vocabulary)
     assert need.include == {"type": ["sofa"]}
+
+
+# --- a category named as the shop writes it ---------------------------------------------------
+
+# Names as titles and short descriptions, as IKEA's: two large categories of nearly equal size,
+# each filing things of other types (a sofa-bed, legs, a desk's drawer unit).
+ROOMS = [
+    *({"id": f"s{n}", "name": f"SOFA{n}", "description": "3-seat sofa",
+       "category": "Sofas & armchairs", "price": 900 + n} for n in range(6)),
+    {"id": "sb", "name": "VIMLE", "description": "3-seat sofa-bed", "category": "Sofas & armchairs",
+     "price": 1500},
+    {"id": "lg", "name": "STOCKSUND", "description": "Legs for armchair/sofas",
+     "category": "Sofas & armchairs", "price": 100},
+    {"id": "a1", "name": "POANG", "description": "Armchair", "category": "Sofas & armchairs",
+     "price": 450},
+    *({"id": f"t{n}", "name": f"TABLE{n}", "description": "Table, 120x80 cm",
+       "category": "Tables & desks", "price": 300 + n} for n in range(6)),
+    *({"id": f"d{n}", "name": f"DESK{n}", "description": "Desk, 140x60 cm",
+       "category": "Tables & desks", "price": 500 + n} for n in range(3)),
+    {"id": "du", "name": "ALEX", "description": "Drawer unit", "category": "Tables & desks",
+     "price": 400},
+    *({"id": f"w{n}", "name": f"PAX{n}", "description": "Wardrobe, 100x60 cm",
+       "category": "Wardrobes", "price": 800 + n} for n in range(4)),
+]  # fmt: skip
+
+
+@pytest.fixture
+def rooms(store, tmp_path):
+    return engine_over(store, FakeEmbedder(), {"rooms": ROOMS}, tmp_path, k=5)
+
+
+def test_a_category_label_copied_whole_filters_by_the_category_even_when_it_is_a_large_one(rooms):
+    state = DialogueState(catalog="rooms")
+    rooms.turn(state, "I'm looking for Sofas & armchairs. Around 1500 riyals.", ask=False)
+    assert state.need.include == {"category": ["Sofas & armchairs"]}
+    assert "sb" in [c.item.id for c in rooms.candidates(state)]  # a sofa-bed, typed "bed"
+    state = DialogueState(catalog="rooms")
+    rooms.turn(state, "I need Tables & desks", ask=False)
+    assert {c.item.id for c in rooms.candidates(state)} >= {"du", "t0", "d0"}
+
+
+def test_a_type_typed_as_words_filters_by_the_type(rooms):
+    state = DialogueState(catalog="rooms")
+    rooms.turn(state, "a comfy sofa", ask=False)
+    assert state.need.include == {"type": ["sofa"]}
+    assert {c.item.id for c in rooms.candidates(state)} == {f"s{n}" for n in range(6)}
+
+
+def test_a_category_name_lists_each_of_its_plural_types():
+    assert types_of_name("Bookcases & shelving units") == ("bookcase", "unit")
+    assert types_of_name("Chests of drawers & drawer units") == ("chest", "unit")
+    assert types_of_name("Water & Fridge Bottles") == ("bottle",)

@@ -92,7 +92,7 @@ _TASTE = re.compile(
     r"favou?rites?|reminds?|such as|kind of|along the lines)\b",
     re.I,
 )
-BROAD = 0.6  # a category this share of the catalog's largest is too broad to stand for a type
+BROAD = 0.5  # a category holding this share of the items is a department, too broad for a type
 SOFT_FACETS = frozenset({TYPE_FACET, "material"})  # read elsewhere, or too often missing
 # "my 6 year old": an age, read by bot/understanding/usage, not what the thing must suit
 _AGE = frozenset({"year", "years", "yr", "old", "month", "months"})
@@ -263,9 +263,9 @@ def _named_category(hits: list[Hit], kind: str, vocabulary: Vocabulary, said: st
     the shop files things there that the type misses (a wardrobe section under Wardrobes), so
     it is the filter. Typed as words ("garden chairs"), the type is."""
     counts = vocabulary.facets.get("category", {})
-    most = max(counts.values(), default=0)
+    items = len(vocabulary.titles) or max(counts.values(), default=0)
     for h in hits:
-        if h.facet != "category" or h.how != "exact" or counts.get(h.value, 0) >= BROAD * most:
+        if h.facet != "category" or h.how != "exact" or counts.get(h.value, 0) >= BROAD * items:
             continue
         if h.value not in said:
             continue
