@@ -40,9 +40,26 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     api = create_api(services, Edge.from_settings(settings))
     look = theme_and_css()
     widget = create_widget(services, settings.default_catalog)
-    gr.mount_gradio_app(api, widget, path="/widget", **look)
+    gr.mount_gradio_app(api, widget, path=WIDGET, **look)
+    add_slash_redirect(api, WIDGET)
     ui = create_ui(services, settings.default_catalog)
     return gr.mount_gradio_app(api, ui, path="/", **look), settings
+
+
+WIDGET = "/widget"
+
+
+def add_slash_redirect(api: Any, path: str) -> None:
+    """`path` without its trailing slash redirects to the mounted app, query kept (a mounted
+    Gradio app serves only `path/`; without this, `/widget` is the root app's 404)."""
+    from fastapi import Request
+    from fastapi.responses import RedirectResponse
+
+    def redirect(request: Request) -> RedirectResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{path}/{query}", status_code=307)
+
+    api.add_api_route(path, redirect, methods=["GET", "HEAD"], include_in_schema=False)
 
 
 def main() -> None:

@@ -89,3 +89,10 @@ def test_the_log_holds_no_secrets_and_no_prompts(real_app):
     text = real_app.log.read_text()
     assert API_KEY not in text
     assert "friendly shopping assistant" not in text and "Product data:" not in text
+
+
+def test_the_widget_without_its_trailing_slash_redirects_to_it_with_its_query(real_app):
+    with urllib.request.urlopen(f"{real_app.base}/widget?catalog=phones", timeout=30) as response:
+        assert response.status == 200
+        assert response.url.endswith("/widget/?catalog=phones")  # was the root app's 404
+        assert "gradio" in response.read().decode().lower()

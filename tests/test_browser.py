@@ -85,6 +85,29 @@ def send(where, text: str) -> None:
     box.press("Enter")
 
 
+OVERLAPS = """(selector) => {
+    const boxes = [...document.querySelectorAll(selector)].map(e => e.getBoundingClientRect())
+        .filter(b => b.width > 0);
+    const pairs = [];
+    boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+        if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+            && b.top < a.bottom - 1) pairs.push([i, boxes.indexOf(b)]);
+    }));
+    return pairs;
+}"""
+# Every card's actions inside its box; every picture loaded or hidden (its initials show).
+ACTIONS_INSIDE = """() => [...document.querySelectorAll('.cc-box')].every((box) => {
+    const outer = box.getBoundingClientRect();
+    return [...box.querySelectorAll('button')].every((b) => {
+        const r = b.getBoundingClientRect();
+        return r.left >= outer.left && r.right <= outer.right && r.top >= outer.top
+            && r.bottom <= outer.bottom;
+    });
+})"""
+NO_BROKEN_IMAGE = """() => [...document.querySelectorAll('.cc-img img')]
+    .every((img) => img.hidden || (img.complete && img.naturalWidth > 0))"""
+
+
 def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     page.goto(real_app.base + "/")
     ready(page)
@@ -93,6 +116,7 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     quick.first.wait_for(timeout=60_000)  # the bot asks (colour) and offers the options
     options = quick.all_inner_texts()
     assert len(options) >= 3 and options[-1] == "Any"
+    assert page.evaluate(OVERLAPS, ".cc-quick button") == []  # readable chips, not a pile
     page.screenshot(path=SHOTS / "1-question.png", full_page=True)
 
     quick.first.click()
@@ -102,6 +126,14 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     assert options[0].lower() in cards.first.inner_text().lower()  # the colour picked
     page.locator(".cc-why").first.wait_for()  # explanations on the cards
     assert page.get_by_text("on the cards").count() >= 1
+    assert page.evaluate(ACTIONS_INSIDE)
+    page.wait_for_function(NO_BROKEN_IMAGE, timeout=30_000)  # images from outside are refused
+    assert page.evaluate(OVERLAPS, ".cc-box") == []
+
+    shown = cards.count()
+    send(page, "how much is the second one?")
+    page.locator(".cc-mark", has_text="You asked about this").wait_for(timeout=60_000)
+    assert cards.count() == shown  # the list being asked about stays
 
     page.locator("button.cc-like").first.click()
     page.locator(".cc-mark", has_text="Liked").wait_for(timeout=30_000)
@@ -114,6 +146,7 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     page.wait_for_timeout(500)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 392, f"the page is {width}px wide on a 390px phone"
+    assert page.evaluate(ACTIONS_INSIDE) and page.evaluate(OVERLAPS, ".cc-box button") == []
     page.screenshot(path=SHOTS / "3-phone-width.png", full_page=True)
     assert page.dialogs == []
     assert all("bestbuy" in url for url in page.outside), page.outside  # product images only

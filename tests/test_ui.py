@@ -28,8 +28,8 @@ def control(tmp_path, store, fake_embedder):
     return Controller(Services(engine, Sessions(db), EventLog(db)), "phones")
 
 
-def run(control, message, session=""):
-    steps = list(control.respond(message, [], session, "phones"))
+def run(control, message, session="", shown=None):
+    steps = list(control.respond(message, [], session, "phones", shown))
     history, sid, view = steps[-1]
     assert all(step[2] == {} for step in steps[:-1])  # the view comes with the complete reply
     return history, sid, view
@@ -44,6 +44,17 @@ def test_a_recommendation_fills_the_cards_and_the_chat_points_to_them(control):
     assert view["need"]["include"]["brand"] == ["Samsung"]
     stored = control.services.sessions.find(sid)
     assert stored is not None and stored.need.include["brand"] == ["Samsung"]
+
+
+def test_a_question_about_the_shown_items_keeps_their_cards_and_marks_the_one_asked_about(
+    control,
+):
+    _, sid, view = run(control, "a samsung phone under $600")
+    _, _, answered = run(control, "how much is the second one?", sid, view)
+    assert [i["id"] for i in answered["items"]] == [i["id"] for i in view["items"]]
+    assert answered["marks"] == {view["items"][1]["id"]: "You asked about this"}
+    _, _, fresh = run(control, "how much is the second one?", sid)  # nothing shown in this view
+    assert fresh["items"] == []
 
 
 def test_a_question_offers_its_options_and_any(control):
@@ -86,9 +97,18 @@ def test_a_card_shows_catalog_text_as_text():
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>" not in html and "<b>" not in html and "<i>red" not in html
     assert 'data-item="x&quot; onmouseover=&quot;alert(1)"' in html
-    assert "javascript:" not in html and 'class="cc-noimg"' in html.replace("cc-img ", "")
+    assert "javascript:" not in html and "<img" not in html  # no picture: its initials
+    assert '<div class="cc-img"><span>SO</span></div>' in html
     assert 'href="https://shop.example/x?a=1&amp;b=2"' in html
     assert "$9.50" in html and "★ 4.2" in html and "Liked" in html
+
+
+def test_a_picture_that_cannot_load_gives_way_to_the_items_initials():
+    item = {"id": "p1", "title": "Samsung Galaxy S9 - Black", "price": 1.0,
+            "image_url": "https://img.example/p1.jpg", "weight": 0.5, "evidence": []}  # fmt: skip
+    html = card(item, 1, "USD")
+    assert '<span>SG</span><img src="https://img.example/p1.jpg"' in html
+    assert 'onerror="this.hidden=true"' in html  # the initials beneath then show
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,7 @@ class Turn:
     ranking: list[str] = field(default_factory=list)  # every candidate's id, best first
     picks: list[Scored] = field(default_factory=list)  # the items shown, as retrieved
     answer: str = ""  # the reply to a question about items shown
+    asked_about: list[str] = field(default_factory=list)  # the shown items that question named
     explanations: list[Explanation] = field(default_factory=list)  # with drafts, for benchmarks
     handoff: dict[str, Any] | None = None  # action "handoff": what the person taking over needs
     sources: list[dict[str, str]] = field(default_factory=list)  # policy passages quoted

@@ -34,11 +34,15 @@ def card(
         f'<a href="{url}" target="_blank" rel="noopener noreferrer">{title}</a>' if url else title
     )
     image = safe_url(item.get("image_url"))
-    picture = '<div class="cc-img cc-noimg"></div>'
-    if image:
-        picture = (
-            f'<img class="cc-img" src="{image}" alt="" loading="lazy" referrerpolicy="no-referrer">'
-        )
+    # Initials on a tint, under the picture: what shows when there is none or it cannot load
+    # (offline, a dead link), never the browser's broken-image box.
+    photo = (
+        f'<img src="{image}" alt="" loading="lazy" referrerpolicy="no-referrer" '
+        'onerror="this.hidden=true">'
+        if image
+        else ""
+    )
+    picture = f'<div class="cc-img"><span>{escape(initials(item["title"]))}</span>{photo}</div>'
     meta = []
     if item.get("price") is not None:
         meta.append(
@@ -67,6 +71,12 @@ def card(
         f'<span style="width:{max(2.0, weight * 100):.0f}%"></span></div>'
         f"{attributes(item.get('attributes') or {}) if details else ''}</div></article>"
     )
+
+
+def initials(title: str) -> str:
+    """Two letters for a picture's placeholder: "Samsung Galaxy S9" -> "SG"."""
+    words = [w for w in title.split() if w[:1].isalpha()]
+    return "".join(w[0] for w in words[:2]).upper()
 
 
 def attributes(values: dict[str, Any]) -> str:
@@ -154,10 +164,14 @@ def _short(text: str) -> str:
 
 
 CSS = """
-.cc-card{display:flex;gap:12px;padding:12px;border:1px solid var(--border-color-primary);
- border-radius:12px;background:var(--background-fill-primary);margin-bottom:4px}
-.cc-img{width:84px;height:84px;object-fit:contain;border-radius:8px;flex:none;background:#f4f4f5}
-.cc-noimg{background:linear-gradient(135deg,#eef2ff,#f4f4f5)}
+.cc-box{border:1px solid var(--border-color-primary)!important;border-radius:12px!important;
+ background:var(--background-fill-primary)!important;padding:12px!important;gap:8px!important;
+ margin-bottom:8px}
+.cc-card{display:flex;gap:12px}
+.cc-img{position:relative;width:84px;height:84px;border-radius:8px;flex:none;overflow:hidden;
+ background:linear-gradient(135deg,#eef2ff,#e0e7ff);display:flex;align-items:center;
+ justify-content:center;color:#4338ca;font-weight:600;font-size:22px}
+.cc-img img{position:absolute;inset:0;width:100%;height:100%;object-fit:contain;background:#fff}
 .cc-body{min-width:0;flex:1}
 .cc-title{font-size:15px;margin:0 0 4px;line-height:1.3;overflow-wrap:anywhere}
 .cc-title a{text-decoration:none;color:inherit}.cc-title a:hover{text-decoration:underline}
@@ -172,8 +186,8 @@ CSS = """
  max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .cc-weight{height:6px;border-radius:3px;background:#e4e4e7;overflow:hidden;margin-top:6px}
 .cc-weight span{display:block;height:100%;background:#6366f1}
-.cc-actions{gap:6px!important;margin:-2px 0 10px 96px}
-.cc-actions button{min-width:0!important;flex:0 1 auto!important}
+.cc-actions{gap:6px!important;margin:0 0 0 96px;flex-wrap:wrap!important}
+.cc-actions button{min-width:0!important;flex:0 0 auto!important;width:auto!important}
 .cc-attrs{margin-top:8px;font-size:13px}
 .cc-empty{color:var(--body-text-color-subdued);font-size:14px}
 .cc-need{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;font-size:14px;margin:0}
@@ -186,6 +200,8 @@ CSS = """
 .cc-bar>span{display:block;height:100%;border-radius:4px;background:#6366f1}
 .cc-fail>span{background:#d4d4d8}
 .cc-theta{position:absolute;top:-3px;bottom:-3px;width:2px;background:#dc2626}
-.cc-quick button{border-radius:999px!important}
+.cc-quick .row,.cc-quick .form{flex-wrap:wrap!important;gap:6px!important}
+.cc-quick button{border-radius:999px!important;flex:0 0 auto!important;width:auto!important;
+ max-width:100%;white-space:normal!important;overflow-wrap:anywhere}
 @media (max-width:640px){.cc-img{width:64px;height:64px}.cc-actions{margin-left:0}}
 """

@@ -18,6 +18,7 @@ EXAMPLES = {
         "what is your return policy?",
     ],
 }
+ASKED = "You asked about this"
 GENERIC_EXAMPLES = ["something popular", "a gift under 50", "what is your return policy?"]
 
 
@@ -40,10 +41,12 @@ class Controller:
         return self.services.sessions.get(session_id or None, catalog)
 
     def respond(
-        self, message: str, history: list[dict], session_id: str, catalog: str
-    ) -> Iterator[tuple[list[dict], str, dict[str, Any]]]:
+        self, message: str, history: list[dict], session_id: str, catalog: str,
+        shown: dict[str, Any] | None = None,
+    ) -> Iterator[tuple[list[dict], str, dict[str, Any]]]:  # fmt: skip
         """(chat history, session id, view) as the reply grows; the view (cards, options,
-        need) is filled once the reply is complete."""
+        need) is filled once the reply is complete. A question about the items `shown` keeps
+        their cards, the ones asked about marked."""
         sessions = self.services.sessions
         state = self.state(session_id, catalog)
         with sessions.lock(state.session_id):
@@ -55,7 +58,11 @@ class Controller:
             sessions.save(state)
         self.services.after_turn(turn)
         reply = {"role": "assistant", "content": chat_text(turn, turn.reply)}
-        yield [*history, reply], state.session_id, self.view(turn)
+        view = self.view(turn)
+        if turn.asked_about and shown and shown.get("items"):
+            marks = {i: ASKED for i in turn.asked_about} | dict(shown.get("marks") or {})
+            view = {**shown, "options": [], "marks": marks, "need": view["need"]}
+        yield [*history, reply], state.session_id, view
 
     def view(self, turn: Turn, marks: dict[str, str] | None = None) -> dict[str, Any]:
         options = turn.question["options"] + ["Any"] if turn.question else []
@@ -171,25 +178,19 @@ def _build(control: Controller, compact: bool) -> Any:
                         return
                     marks = shown.get("marks") or {}
                     for n, item in enumerate(items, start=1):
-                        gr.HTML(
-                            card(
-                                item,
-                                n,
-                                shown.get("currency"),
-                                marks.get(item["id"], ""),
-                                details=item["id"] == shown.get("open"),
-                            )
-                        )
-                        with gr.Row(elem_classes="cc-actions"):
-                            for label, value in (("Like", "like"), ("Not for me", "dislike"),
-                                                 ("Details", "click")):  # fmt: skip
-                                button = gr.Button(label, size="sm", variant="secondary",
-                                                   min_width=0, scale=0,
-                                                   elem_classes=f"cc-{value}")  # fmt: skip
-                                button.click(
-                                    lambda sid, name, v, i=item["id"], what=value: control.feedback(
-                                        sid, name, i, what, v),
-                                    [session, catalog, view], view)  # fmt: skip
+                        with gr.Column(elem_classes="cc-box"):  # the card and its actions
+                            gr.HTML(card(item, n, shown.get("currency"), marks.get(item["id"], ""),
+                                         details=item["id"] == shown.get("open")))  # fmt: skip
+                            with gr.Row(elem_classes="cc-actions"):
+                                for label, value in (("Like", "like"), ("Not for me", "dislike"),
+                                                     ("Details", "click")):  # fmt: skip
+                                    button = gr.Button(label, size="sm", variant="secondary",
+                                                       min_width=0, scale=0,
+                                                       elem_classes=f"cc-{value}")  # fmt: skip
+                                    button.click(
+                                        lambda sid, name, v, i=item["id"], what=value:
+                                        control.feedback(sid, name, i, what, v),
+                                        [session, catalog, view], view)  # fmt: skip
 
         with gr.Accordion("Why these?", open=False, visible=not compact, elem_id="cc-why"):
             with gr.Row():
@@ -204,8 +205,11 @@ def _build(control: Controller, compact: bool) -> Any:
             with gr.Accordion("The structured need, as the API returns it", open=False):
                 need_json = gr.JSON(show_label=False, value={})
 
-        def respond(message: str, history: list[dict], session_id: str, name: str) -> Iterator:
-            for messages, sid, shown in control.respond(message, history, session_id, name):
+        def respond(
+            message: str, history: list[dict], session_id: str, name: str, before: dict
+        ) -> Iterator:
+            for messages, sid, shown in control.respond(message, history, session_id, name,
+                                                        before):  # fmt: skip
                 if shown:
                     yield messages, "", sid, shown
                 else:
@@ -237,7 +241,7 @@ def _build(control: Controller, compact: bool) -> Any:
                 return {**shown, "theta": value}
             return control.retheta(session_id, name, value) or {**shown, "theta": value}
 
-        chat_io = [box, chat, session, catalog]
+        chat_io = [box, chat, session, catalog, view]
         chat_out = [chat, box, session, view]
         box.submit(respond, chat_io, chat_out)
         send.click(respond, chat_io, chat_out)
