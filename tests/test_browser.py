@@ -80,9 +80,12 @@ def ready(where) -> None:
 
 
 def send(where, text: str) -> None:
+    """Type as a person does (key by key, not a value set and submitted in one tick, which a
+    loaded machine can send before the page has taken it), and see the message in the chat."""
     box = where.locator("#cc-message textarea")
-    box.fill(text)
+    box.press_sequentially(text, delay=15)
     box.press("Enter")
+    where.locator(".user-row", has_text=text).last.wait_for(timeout=60_000)
 
 
 OVERLAPS = """(selector) => {
