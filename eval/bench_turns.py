@@ -6,7 +6,7 @@ complete reply, p50 and p95, and the process's peak memory.
 The turns are real dialogues: the simulated shopper of eval/simulator.py (vague opener) talks to
 the bot on the demo phones catalog, so questions, recommendations and "none of these" come in the
 mix a real session has. Each turn runs as the app runs it: engine.turn, then stream_reply (the
-LLM's lead-in streamed, checked, and replaced by a fixed one if it fails).
+template lead-in, the listing, the explanations; the model drafts only with drafts > 0).
 """
 
 import argparse

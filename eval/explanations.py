@@ -8,7 +8,7 @@ Needs come from targets sampled (seeded) on three catalogs: phones and IKEA (the
 opener plus two of its clues: brand, price band, features, colour) and ReDial movies (a genre and
 a star of the target). Each need is one recommend turn of 3 items, run as the app runs it, so
 every turn gives 3 (need, item) pairs. Three configurations: the default (no LLM drafts with the
-packaged model: template sentences, and the LLM's lead-in), then LLM drafts for the top item and
+packaged model: template sentences and a template lead-in), then LLM drafts for the top item and
 for the top 3 on 30 pairs each (slow on this CPU). Shown explanations are then verified again from
 scratch (the item read back from the store). Planted facts: one invented fact appended to a shown
 explanation, cycling through a number with a unit, another brand (a star for movies), a feature
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         pass  # load and warm the model
     # (label, drafts, tokens, pairs): the default first, then LLM drafts on fewer turns (slow)
     few = 3 if args.quick else 30
-    configs = [("none: templates, LLM lead-in (default)", 0, 48, want),
+    configs = [("none: templates (default)", 0, 48, want),
                ("the top item, 32 tokens", 1, 32, few),
                ("the top 3, one batched call, 48 tokens", 3, 48, few)]  # fmt: skip
     runs = []

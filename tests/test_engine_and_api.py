@@ -1,12 +1,13 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.engine.reply import lead_in_is_safe
-from bot.state import DialogueState
+from bot.explaining.lead_in import lead_in, plural
+from bot.state import DialogueState, Need, Range
 from bot.web.api import Edge, create_api
 from bot.web.services import Services
 from bot.web.sessions import Sessions
 from retrieval.amounts import format_price
+from retrieval.records import Item
 from tests.conftest import engine_over
 from tests.fakes import ScriptedChat
 from tests.test_ingest import PHONES
@@ -37,7 +38,7 @@ def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
     assert item["explanation"] and item["explanation"] in body["reply"]
     assert "".join(s["text"] for s in item["explanation_sources"]) == item["explanation"]
     assert item["attributes"]["brand"] == ["Samsung"]
-    assert body["reply"].startswith("Here are some options you may like:")
+    assert body["reply"].startswith("Here is one pick from Samsung:")  # a template, not the model
     assert "1. Samsung Galaxy S9 smartphone ($499)" in body["reply"]
     assert body["need"]["wants"] == ["a samsung galaxy"] and body["question"] is None
     assert body["need"]["include"] == {"brand": ["Samsung"]}  # the catalog's own spelling
@@ -94,39 +95,44 @@ def test_healthz_reports_the_store(client):
     assert body == {"status": "ok", "chroma": True, "sessions": "ok", "catalogs": ["phones"]}
 
 
-def test_an_unsafe_lead_in_is_replaced(engine):
+def test_the_lead_in_says_what_every_item_shown_has_never_the_models_words(engine):
     engine = engine.variant(chat=ScriptedChat(replies=["The Nokia costs 20 dollars and has 5G"]))
-    turn = engine.respond(DialogueState(catalog="phones"), "a cheap phone")
-    assert turn.reply.startswith("Here is what I found for you:")
+    turn = engine.respond(DialogueState(catalog="phones"), "a samsung phone under $600")
+    assert turn.reply.startswith("Here is one phone from Samsung under $600:")  # the only one
     assert "20 dollars" not in turn.reply
+    turn = engine.turn(DialogueState(catalog="phones"), "something with a good camera", ask=False)
+    *_, reply = engine.stream_reply(turn)
+    assert reply.startswith("Here is what I found for you:")  # nothing asked to restate
 
 
-def test_the_lead_in_streams(engine):
-    turn = engine.turn(DialogueState(catalog="phones"), "a phone")
-    drafts = list(engine.stream_reply(turn))
-    assert len(drafts) > 3 and drafts[-1] == turn.reply
-    lead_in = [d for d in drafts if "\n" not in d.strip()]  # then the listing, then its reasons
-    assert len(lead_in) > 3 and all(turn.reply.startswith(d.strip()) for d in lead_in)
-    assert turn.state.messages[-1].content == turn.reply
+def test_a_part_of_the_need_some_shown_item_lacks_is_not_claimed():
+    need = Need(include={"type": ["phone"], "brand": ["Nokia"]},
+                ranges={"price": Range(max=100)})  # fmt: skip
+    cheap = Item(id="a", title="A", price=59, facets={"type": ("phone",), "brand": ("Nokia",)})
+    dear = Item(id="b", title="B", price=129, facets={"type": ("phone",), "brand": ("Nokia",)})
+    price = lambda p: f"${p:g}"  # noqa: E731
+    assert lead_in(need, [cheap], price) == {"count": 1, "noun": "phone", "brand": "Nokia",
+                                             "price": "under $100"}  # fmt: skip
+    relaxed = lead_in(need, [cheap, dear], price)  # the budget was relaxed to find a second
+    assert relaxed == {"count": 2, "noun": "phones", "brand": "Nokia", "price": ""}
+    assert lead_in(Need(), [cheap], price) == {}
 
 
 @pytest.mark.parametrize(
-    ("text", "safe"),
-    [
-        ("Here are a few options that should suit you:", True),
-        ("Here's a possible alternative:", True),
-        ("I'm sorry, but I can't help with that.", False),
-        ("The Galaxy has a 6-inch screen.", False),
-        ("Samsung Galaxy with a big screen.", False),  # echoes the shopper
-        ("Here are some. They are great.", False),
-        (
-            "Here are the phones you asked for, picked with care for the kind of use you describe.",
-            False,
-        ),
-    ],
-)
-def test_lead_in_check(text, safe):
-    assert lead_in_is_safe(text, "samsung galaxy with a big screen") is safe
+    ("noun", "many"),
+    [("phone", "phones"), ("watch", "watches"), ("battery", "batteries"), ("shelf", "shelves"),
+     ("case", "cases"), ("box", "boxes"), ("tray", "trays")],
+)  # fmt: skip
+def test_a_type_is_named_in_the_plural_for_a_list(noun, many):
+    assert plural(noun) == many
+
+
+def test_the_reply_streams_lead_in_then_listing_then_reasons(engine):
+    turn = engine.turn(DialogueState(catalog="phones"), "a nokia phone")
+    drafts = list(engine.stream_reply(turn))
+    assert drafts[0] == "Here is one phone from Nokia:"
+    assert drafts[-1] == turn.reply and all(turn.reply.startswith(d.split("\n")[0]) for d in drafts)
+    assert turn.state.messages[-1].content == turn.reply
 
 
 def test_prices_are_shown_in_the_catalogs_currency():

@@ -1,7 +1,6 @@
 """The reply to a turn, streamed: fixed replies from templates, or for a recommendation a
-lead-in, the numbered listing and the verified explanations."""
+lead-in (a template true of every item), the numbered listing and the verified explanations."""
 
-import re
 from collections.abc import Iterator
 
 from langchain_core.language_models import BaseChatModel
@@ -9,6 +8,7 @@ from langchain_core.language_models import BaseChatModel
 from bot.engine.knowledge import CatalogKnowledge
 from bot.engine.records import Turn
 from bot.explaining.explain import Explainer
+from bot.explaining.lead_in import lead_in
 from bot.state import Message
 from prompts.loader import Prompts
 from retrieval.amounts import format_price
@@ -42,15 +42,11 @@ class Replier:
             turn.reply = head + self._fixed_reply(turn)
             yield turn.reply
         else:
-            lead = ""
             if turn.items and turn.items[0].closest:
-                lead = self.prompts.render("closest_note")  # not the LLM: nothing matched
-                yield head + lead
-            elif self.chat is not None and self.drafts:  # the LLM's time goes to explanations
-                lead = self.prompts.render("fallback_lead_in")
+                lead = self.prompts.render("closest_note")  # nothing matched
             else:
-                for lead in self._lead_in(turn.message):
-                    yield head + lead
+                lead = self._lead_in(turn)
+            yield head + lead
             turn.reply = f"{head}{lead}\n\n{listing(turn)}"
             yield turn.reply
             if turn.picks:
@@ -87,20 +83,15 @@ class Replier:
             return self.prompts.render("started_over", example=self._example(turn))
         return self.prompts.render("empty_message", example=self._example(turn))
 
-    def _lead_in(self, message: str) -> Iterator[str]:
-        """The LLM's one-sentence lead-in, streamed; replaced by a fixed one if it fails a check."""
-        fallback = self.prompts.render("fallback_lead_in")
-        if self.chat is None:
-            yield fallback
-            return
-        text = ""
-        for chunk in self.chat.stream(self.prompts.chat("lead_in", message=message[:300])):
-            text += str(chunk.content)
-            if "\n" in text.strip() or not lead_in_is_safe(text, message):
-                break  # stop generating as soon as a draft fails
-            yield text
-        sentence = text.strip()
-        yield sentence if sentence and lead_in_is_safe(sentence, message) else fallback
+    def _lead_in(self, turn: Turn) -> str:
+        """What the list is, true of every item on it (bot/explaining/lead_in.py)."""
+        values = lead_in(turn.state.need, [p.item for p in turn.picks],
+                         lambda p: format_price(p, turn.currency))  # fmt: skip
+        return (
+            self.prompts.render("lead_in", **values)
+            if values
+            else self.prompts.render("fallback_lead_in")
+        )
 
     def _example(self, turn: Turn) -> str:
         facets = self.knowledge.manifest(turn.state.catalog).facets
@@ -116,25 +107,3 @@ def listing(turn: Turn) -> str:
         if i.explanation:
             lines.append(f"   {i.explanation}")
     return "\n".join(lines)
-
-
-_REFUSAL = re.compile(r"\b(sorry|unable|cannot|can't|not able|not equipped|apolog)", re.I)
-MAX_LEAD_IN_WORDS = 15
-
-
-def lead_in_is_safe(text: str, message: str) -> bool:
-    """A lead-in (or a streamed prefix of one) states nothing about items: no numbers, no names
-    the shopper did not say, no refusal, one short sentence. The grounded verifier replaces this
-    with the explanations issue."""
-    text = text.strip()
-    if re.search(r"\d", text) or _REFUSAL.search(text) or '"' in text:
-        return False
-    if len(text.split()) > MAX_LEAD_IN_WORDS or re.search(r"[.!?:]\s+\S", text):
-        return False
-    said_words = re.findall(r"\w+", message.lower())
-    words = " ".join(re.findall(r"\w+", text.lower()))
-    echoes = (" ".join(said_words[i : i + 3]) for i in range(len(said_words) - 2))
-    if any(f" {run} " in f" {words} " for run in echoes):
-        return False
-    names = re.findall(r"(?<!^)\b[A-Z]\w*", text)
-    return all(n.lower() in said_words or n == "I" for n in names)

@@ -1,0 +1,53 @@
+"""What the sentence before a list says: what the list is, in the person's terms, stating only
+what every item shown has ("Here are 5 phones from Samsung under $200:", the `lead_in` template
+of prompts/chat.yaml). Filled from the need and checked against each item, so it needs no
+verifier and no model: a part some item lacks (a constraint relaxed to find anything) is left
+out."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.state import Need
+from retrieval.records import Item
+from retrieval.types import FACET as TYPE_FACET
+
+
+def lead_in(need: Need, items: Sequence[Item], price: Callable[[float], str]) -> dict[str, Any]:
+    """The lead-in template's values for `items`, shown for `need`; empty when nothing the
+    person asked for can be said of every item (the fixed lead-in then)."""
+    if not items:
+        return {}
+    kinds = need.include.get(TYPE_FACET, [])
+    kind = (
+        kinds[0] if kinds and all(kinds[0] in i.facets.get(TYPE_FACET, ()) for i in items) else ""
+    )
+    brands = need.include.get("brand", [])
+    brand = " or ".join(brands) if brands and all(
+        set(brands) & set(i.facets.get("brand", ())) for i in items) else ""  # fmt: skip
+    bounds = need.ranges.get("price")
+    priced = bounds is not None and not bounds.is_open() and all(bounds.admits(i.price)
+                                                                  for i in items)  # fmt: skip
+    if not (kind or brand or priced):
+        return {}
+    count = len(items)
+    noun = (plural(kind) if count > 1 else kind) if kind else ("picks" if count > 1 else "pick")
+    prices = _price_words(bounds.min, bounds.max, price) if priced and bounds else ""
+    return {"count": count, "noun": noun, "brand": brand, "price": prices}
+
+
+def _price_words(low: float | None, high: float | None, price: Callable[[float], str]) -> str:
+    if low is not None and high is not None:
+        return f"between {price(low)} and {price(high)}"
+    return f"under {price(high)}" if high is not None else f"from {price(low or 0)}"
+
+
+def plural(noun: str) -> str:
+    """English plural of a product type: phone -> phones, watch -> watches, battery ->
+    batteries, shelf -> shelves."""
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith("shelf"):
+        return noun[:-1] + "ves"
+    return noun + "s"
