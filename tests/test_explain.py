@@ -120,6 +120,18 @@ def need() -> Need:
 CAMERA = Evidence("want: a good camera", "description", GALAXY.description[:80], 0.6, 0.9)
 
 
+def test_a_quote_is_the_part_that_says_what_was_wanted_as_it_was_read_and_said_once():
+    chair = Item(id="c", title="LACKO", description="Chair, outdoor", price=149.0,
+                 facets={"type": ("chair",)})  # fmt: skip
+    wants = ("want: a chair", "want: something to sit on outside", "want: a comfy chair")
+    evidence = tuple(Evidence(w, "description", "Chair, outdoor", 0.5, 0.8) for w in wants)
+    outside = Need(wants=["a chair", "something to sit on outside"], suits=["outdoor"])
+    [out] = Explainer(load_prompts(), None, NAMES).explain([scored(chair, evidence)], outside, usd)
+    assert 'You wanted a chair: its description says "Chair".' in out.text
+    assert 'You wanted something to sit on outside: its description says "outdoor".' in out.text
+    assert out.text.count('says "Chair"') == 1  # not quoted again for "a comfy chair"
+
+
 def test_a_draft_keeps_its_verified_sentences_and_the_rest_come_from_templates():
     chat = ScriptedChat(replies=["It has a 12MP camera. It is waterproof and has 512GB."])
     explainer = Explainer(load_prompts(), chat, NAMES, draft_top=3)
@@ -134,7 +146,7 @@ def test_without_an_llm_templates_explain_from_the_evidence_and_the_need():
     explainer = Explainer(load_prompts(), None, NAMES)
     [out] = explainer.explain([scored(evidence=(CAMERA,))], need(), usd)
     assert out.text == (
-        'You wanted a good camera: its description says "A 5.1-inch Quad HD display". '
+        'You wanted a good camera: its description says "12MP camera and 3000mAh battery". '
         "Its brand is Samsung, as you asked."
     )
     bare = Item(id="x", title="Plain Case", price=5.0)

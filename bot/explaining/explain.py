@@ -19,10 +19,10 @@ from langchain_core.language_models import BaseChatModel
 
 from bot.explaining.verify import Grounds, Names, Segment, verify
 from bot.state import Need
-from bot.understanding.vocabulary import normalize
+from bot.understanding.vocabulary import STOPWORDS, normalize
 from prompts.loader import Prompts
 from retrieval.candidates import Scored
-from retrieval.text import clean_text, sentences, shorten
+from retrieval.text import clean_text, sentences, shorten, singular
 from retrieval.types import FACET as TYPE_FACET
 
 MAX_SENTENCES = 2
@@ -142,12 +142,15 @@ def whole_sentences(text: str) -> str:
 def templates(pick: Scored, need: Need, price_text: Any) -> list[str]:
     """Sentences built from the evidence and the need, best first (verified by the caller)."""
     item = pick.item
-    out = []
+    out, quoted = [], set()
     for e in sorted(pick.evidence, key=lambda e: -e.similarity):
         if e.part.startswith("want: ") and e.field in FIELD_LABELS and e.snippet:
             want = shorten(_REQUEST.sub("", e.part.removeprefix("want: ")), MAX_WANT)
-            quote = shorten(best_clause(clean_text(e.snippet), want), MAX_QUOTE)
-            if quote:
+            # what the want was read as counts too: "outside" is looked for as "outdoor"
+            said = " ".join([e.part.removeprefix("want: "), *need.suits])
+            quote = shorten(best_clause(clean_text(e.snippet), said), MAX_QUOTE)
+            if quote and quote not in quoted:
+                quoted.add(quote)
                 out.append(f'You wanted {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
     for facet, values in need.include.items():
         have = [v for v in values if v in item.facets.get(facet, ())]
@@ -176,13 +179,20 @@ def fallback(pick: Scored, price_text: Any) -> str:
 
 
 def best_clause(text: str, want: str) -> str:
-    """The sentence or clause of `text` that shares the most words with `want`."""
-    wanted = set(normalize(want).split())
+    """The sentence or clause of `text` that shares the most words with `want` (not counting
+    words like "a", "to", "for"); the whole text when none shares one (the evidence was found by
+    meaning: "Chair, outdoor" for "something to sit on outside")."""
+    wanted = _content(want)
     pieces = [p.strip() for s in sentences(text) for p in re.split(r"[;,]\s+", s) if p.strip()]
     if not pieces:
         return ""
-    best = max(pieces, key=lambda p: len(wanted & set(normalize(p).split())))
+    shared = [len(wanted & _content(p)) for p in pieces]
+    best = pieces[shared.index(max(shared))] if max(shared) else text.strip()
     return best.rstrip(".").replace('"', "'")
+
+
+def _content(text: str) -> set[str]:
+    return {singular(w) for w in normalize(text).split() if w not in STOPWORDS}
 
 
 def need_summary(need: Need, price_text: Any) -> str:
