@@ -319,3 +319,16 @@ def test_a_category_name_lists_each_of_its_plural_types():
     assert types_of_name("Bookcases & shelving units") == ("bookcase", "unit")
     assert types_of_name("Chests of drawers & drawer units") == ("chest", "unit")
     assert types_of_name("Water & Fridge Bottles") == ("bottle",)
+
+
+@pytest.mark.parametrize(
+    "again", ["show me more", "any others?", "others?", "what about the others"]
+)
+def test_asking_for_more_shows_only_unseen_items_then_says_there_are_none(shop, again):
+    state = DialogueState(catalog="shop")
+    first = shop.respond(state, "a samsung phone under $600")
+    later = shop.respond(state, again)
+    shown = {i.id for i in first.items}
+    assert shown and not shown & {i.id for i in later.items}
+    if not later.items:
+        assert later.reply.startswith("That's everything I have that matches")

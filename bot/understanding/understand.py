@@ -38,7 +38,8 @@ _START_OVER = re.compile(
 _MORE = re.compile(
     r"^\W*((show|give|got|any|see)( me)? )?(some )?more( please| options| results| ideas| "
     r"suggestions| of (those|these|them))?\W*$|\b(other|more|different|next) (options|ones|"
-    r"suggestions|choices|results|items)\b|\bwhat else\b|\banything else\b|\bshow me others\b",
+    r"suggestions|choices|results|items)\b|\bwhat else\b|\banything else\b|\bshow me others\b|"
+    r"\bany others?\b|^\W*(and |what about |how about )?(the )?others?\W*$",
     re.I,
 )
 _ANY = re.compile(
