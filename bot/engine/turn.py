@@ -286,13 +286,12 @@ class Engine:
         strict = self.constraints(state.need, more)
         wider = [Constraints(include={f: v for f, v in strict.include.items() if f == TYPE_FACET},
                              banned=strict.banned), Constraints(banned=strict.banned)]  # fmt: skip
-        seen = {c.item.id for c in candidates}
         for constraints in wider:
-            more_found = self.candidates(state, more, constraints)
-            candidates = candidates + [c for c in more_found if c.item.id not in seen]
-            seen |= {c.item.id for c in more_found}
             if len(candidates) >= k:
                 break
+            seen = {c.item.id for c in candidates}
+            found = self.candidates(state, more, constraints)
+            candidates = candidates + [c for c in found if c.item.id not in seen]
         return candidates
 
     def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
