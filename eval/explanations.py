@@ -96,7 +96,8 @@ def run(engine: Any, store: Any, catalogs: list[str], want: int, rng: random.Ran
             turn_times.append(time.perf_counter() - started)
             raw_times.append(turn.explanations[0].generation_s)  # the batched call alone
             found = zip(turn.picks, turn.explanations, strict=True)
-            pairs += [Pair(catalog, p, state.need, e, price_text) for p, e in found]
+            shown = [p.item.id for p in turn.picks]
+            pairs += [Pair(catalog, p, state.need, e, price_text, shown) for p, e in found]
             del pairs[quota:]
     return pairs, turn_times, raw_times
 
@@ -108,6 +109,7 @@ class Pair:
     need: Any
     explanation: Any  # bot.explaining.explain.Explanation
     price_text: Any
+    shown: list[str]  # the ids of the items shown with it, in order
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,7 +126,6 @@ def main(argv: list[str] | None = None) -> None:
     from bot.llm import build_chat_model
     from bot.settings import Settings
     from bot.state import DialogueState
-    from retrieval.candidates import Scored
 
     catalogs = [c for c in CATALOGS if c != "redial" or REDIAL.exists()]
     engine, store = build(args.data_dir, catalogs, args.quick)
@@ -144,14 +145,15 @@ def main(argv: list[str] | None = None) -> None:
             variant.warm(catalog)
         runs.append((label, *run(variant, store, catalogs, count, rng)))
     pairs = [p for _, found, _, _ in runs for p in found]
-    # every shown explanation, verified again from scratch with the item read back from the store
-    verified = 0
-    for p in pairs:
-        [item] = store.get(p.catalog, [p.pick.item.id])
-        grounds = engine.explainer(p.catalog).grounds(Scored(item, 0.0, {}), p.need, p.price_text)
-        verified += bool(p.explanation.text) and all(
-            c.ok for c in verify(p.explanation.text, grounds)
-        )
+
+    # every shown explanation, verified again from scratch with the items read back from the store
+    def grounds(p: Pair) -> Any:
+        items = store.get(p.catalog, p.shown)
+        n = p.shown.index(p.pick.item.id)
+        return engine.explainer(p.catalog).grounds_among(items, n, p.need, p.price_text)
+
+    verified = sum(bool(p.explanation.text) and all(c.ok for c in verify(p.explanation.text,
+                   grounds(p))) for p in pairs)  # fmt: skip
     reasons = Counter(r.split(" ")[0] for p in pairs for r in p.explanation.rejected)
     caught: Counter[str] = Counter()
     tried: Counter[str] = Counter()
@@ -165,8 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         bad = plant(kind, p.explanation.text, p.pick.item, values[p.catalog], prices[p.catalog],
                     p.price_text, rng)  # fmt: skip
         tried[kind] += 1
-        grounds = engine.explainer(p.catalog).grounds(p.pick, p.need, p.price_text)
-        caught[kind] += not all(c.ok for c in verify(bad, grounds))
+        caught[kind] += not all(c.ok for c in verify(bad, grounds(p)))
 
     def ms(times: list[float]) -> str:
         return f"{statistics.median(times) * 1000:.0f} | {percentile(times, 0.95) * 1000:.0f}"

@@ -132,6 +132,68 @@ def test_a_quote_is_the_part_that_says_what_was_wanted_as_it_was_read_and_said_o
     assert out.text.count('says "Chair"') == 1  # not quoted again for "a comfy chair"
 
 
+def test_clauses_that_tie_are_quoted_together():
+    chair = Item(id="c", title="LACKO", description="Chair, outdoor", price=149.0,
+                 facets={"type": ("chair",)})  # fmt: skip
+    evidence = (Evidence("want: outdoor chairs", "description", "Chair, outdoor", 0.5, 0.8),)
+    wanted = Need(wants=["outdoor chairs"], suits=["outdoor"])
+    [out] = Explainer(load_prompts(), None, NAMES).explain([scored(chair, evidence)], wanted, usd)
+    assert 'its description says "Chair, outdoor".' in out.text
+
+
+def phone(n: int, brand: str, price: float, storage: float, rating: float) -> Item:
+    return Item(id=f"p{n}", title=f"{brand} Phone {n}", price=price, rating=rating,
+                facets={"brand": (brand,), "type": ("phone",)},
+                numbers={"storage_gb": storage})  # fmt: skip
+
+
+def explain_all(items: list[Item], wanted: Need) -> list[str]:
+    explainer = Explainer(load_prompts(), None, NAMES)
+    found = explainer.explain([scored(i) for i in items], wanted, usd)
+    for n, out in enumerate(found):  # every sentence checks out against the items alone
+        assert ok(out.text, explainer.grounds_among(items, n, wanted, usd)), out.text
+    return [out.text for out in found]
+
+
+def test_an_explanation_says_what_sets_the_item_apart_from_the_others_shown():
+    items = [phone(1, "Samsung", 180, 32, 4.1), phone(2, "Samsung", 120, 16, 4.6),
+             phone(3, "Motorola", 150, 64, 4.2), phone(4, "Samsung", 150, 16, 3.9)]  # fmt: skip
+    wanted = Need(wants=["a phone with lots of storage"], ranges={"storage_gb": Range(min=16)})
+    texts = explain_all(items, wanted)
+    assert texts[2].startswith("It has the most storage of these: 64 GB.")  # what was asked
+    assert "It is the only Motorola here." in texts[2]
+    assert texts[1].startswith("It is the cheapest of these, at $120.")
+    assert "It has the highest rating of these: 4.6." in texts[1]
+    assert not any("cheapest" in t for n, t in enumerate(texts) if n != 1)
+    assert not any("only Samsung" in t for t in texts)  # three of them: not a difference
+
+
+def test_no_standing_is_claimed_on_a_tie_or_for_one_item():
+    twins = [phone(1, "Samsung", 150, 32, 4.0), phone(2, "Apple", 150, 32, 4.0)]
+    assert not any(w in t for t in explain_all(twins, Need(wants=["a phone"]))
+                   for w in ("cheapest", "most", "highest", "only"))  # fmt: skip
+    [alone] = explain_all(twins[:1], Need(wants=["a phone"]))
+    assert "cheapest" not in alone
+
+
+def test_a_claim_of_standing_that_is_not_true_fails_the_verifier():
+    items = [phone(1, "Samsung", 180, 32, 4.1), phone(2, "Samsung", 120, 16, 4.6)]
+    explainer = Explainer(load_prompts(), None, NAMES)
+    dearer = explainer.grounds_among(items, 0, Need(wants=["a phone"]), usd)
+    assert not ok("It is the cheapest of these, at $180.", dearer)
+    assert not ok("It has the highest rating of these: 4.1.", dearer)
+
+
+def test_an_item_shown_though_it_misses_part_of_the_need_says_which_part_plainly():
+    apple = phone(1, "Apple", 249, 32, 4.0)
+    wanted = Need(wants=["a phone"], include={"brand": ["Samsung"]},
+                  ranges={"price": Range(max=200)})  # fmt: skip
+    [text] = explain_all([apple], wanted)
+    assert "It is not the brand you asked for: its brand is Apple." in text
+    assert "At $249 it is over your $200 budget." in text
+    assert "under your" not in text and "as you asked" not in text
+
+
 def test_a_draft_keeps_its_verified_sentences_and_the_rest_come_from_templates():
     chat = ScriptedChat(replies=["It has a 12MP camera. It is waterproof and has 512GB."])
     explainer = Explainer(load_prompts(), chat, NAMES, draft_top=3)

@@ -177,6 +177,29 @@ def test_big_and_long_compare_within_the_wanted_type_or_stay_words():
     assert said.ranges["price"].max == 400  # an amount said wins over "cheap"
 
 
+def test_a_thing_named_only_by_its_parts_is_the_type_that_has_them():
+    facets = {"type": {"phone": 9, "charger": 4, "case": 20, "battery": 2}}
+    vocabulary = Vocabulary(
+        facets, quantiles={"battery_mah": [3000.0, 6000.0, 10000.0], "size_in": [4.0, 5.0, 5.5]},
+        type_quantiles={"phone": {"size_in": [4.7, 5.2, 5.7]}, "case": {},
+                        "charger": {"battery_mah": [3000.0, 6000.0, 10000.0]},
+                        "battery": {"battery_mah": [1000.0, 2000.0, 3000.0]}},
+    )  # fmt: skip
+    parts = Need()
+    understand(parts, "a big screen and long battery", vocabulary)
+    assert parts.include["type"] == ["phone"]  # not a battery: the parts of a phone
+    assert parts.ranges["size_in"].min == 5.7 and "battery_mah" not in parts.ranges
+    battery = Need()
+    understand(battery, "something with a long battery", vocabulary)
+    assert battery.include["type"] == ["charger"]  # the commonest type that has one
+    named = Need()
+    understand(named, "a battery", vocabulary)
+    assert named.include["type"] == ["battery"]  # a part asked for by itself is the thing
+    kept = Need(include={"type": ["case"]})
+    understand(kept, "with a big screen", vocabulary)
+    assert kept.include["type"] == ["case"]  # a type already wanted stays
+
+
 # --- questions --------------------------------------------------------------------------------
 
 

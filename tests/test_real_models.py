@@ -149,9 +149,11 @@ def test_smollm2_explains_the_top_items_in_one_batch_and_only_verified_text_is_s
     replies = list(engine.stream_reply(turn))
     assert turn.action == "recommend" and len(replies) >= 2  # the list first, then explanations
     explainer = engine.explainer("phones")
-    for pick, item, explanation in zip(turn.picks, turn.items, turn.explanations, strict=True):
+    shown = [p.item for p in turn.picks]
+    for n, (item, explanation) in enumerate(zip(turn.items, turn.explanations, strict=True)):
         assert item.explanation and item.explanation in turn.reply
-        grounds = explainer.grounds(pick, state.need, lambda p: f"${p:,.2f}".removesuffix(".00"))
+        grounds = explainer.grounds_among(shown, n, state.need,
+                                          lambda p: f"${p:,.2f}".removesuffix(".00"))  # fmt: skip
         assert all(c.ok for c in verify(item.explanation, grounds)), item.explanation
         assert explanation.draft  # the LLM did write a draft, verified or not
 

@@ -12,16 +12,18 @@ import json
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from bot.explaining import standing
 from bot.explaining.verify import Grounds, Names, Segment, verify
 from bot.state import Need
 from bot.understanding.vocabulary import STOPWORDS, normalize
 from prompts.loader import Prompts
 from retrieval.candidates import Scored
+from retrieval.records import Item
 from retrieval.text import clean_text, sentences, shorten, singular
 from retrieval.types import FACET as TYPE_FACET
 
@@ -74,7 +76,9 @@ class Explainer:
         drafts = self.drafts(picks[: self.draft_top], need, price_text)
         generation = time.perf_counter() - started
         drafts += [""] * (len(picks) - len(drafts))
-        found = [self.settle(p, need, price_text, d) for p, d in zip(picks, drafts, strict=True)]
+        apart = standing.standings([p.item for p in picks], need, price_text)
+        found = [self.settle(p, need, price_text, d, a)
+                 for p, d, a in zip(picks, drafts, apart, strict=True)]  # fmt: skip
         for explanation in found:
             explanation.generation_s = generation
         return found
@@ -97,9 +101,15 @@ class Explainer:
         return [self.prompts.chat("explain", need=asked, item=item_data(p, price_text))
                 for p in picks]  # fmt: skip
 
-    def settle(self, pick: Scored, need: Need, price_text: Any, draft: str = "") -> Explanation:
-        """The draft's verified sentences, topped up with verified template sentences."""
-        grounds = self.grounds(pick, need, price_text)
+    def settle(
+        self, pick: Scored, need: Need, price_text: Any, draft: str = "",
+        apart: Sequence[str] = (),
+    ) -> Explanation:  # fmt: skip
+        """The draft's verified sentences, topped up with verified template sentences: what was
+        wanted that the item has, then what sets it apart from the others shown (`apart`); and
+        always, after the first, the asked-for parts it misses."""
+        missed = standing.misses(pick.item, need, price_text)
+        grounds = self.grounds(pick, need, price_text, [*apart, *missed])
         checks = verify(whole_sentences(draft), grounds)
         passed = [c for c in checks if c.ok and c.about_item]
         why = [
@@ -107,13 +117,15 @@ class Explainer:
         ]
         out = Explanation("", [], draft, len(checks), len(passed), why)
         kept = passed[:MAX_SENTENCES]
-        if len(kept) < MAX_SENTENCES:
-            said = {normalize(c.sentence) for c in kept}
-            for sentence in templates(pick, need, price_text):
-                check = grounds.check(sentence)
-                fresh = normalize(sentence) not in said
-                if check.ok and check.about_item and fresh and len(kept) < MAX_SENTENCES:
-                    kept.append(check)
+        said = {normalize(c.sentence) for c in kept}
+        for sentence in [*templates(pick, need, price_text, apart), *missed]:
+            check = grounds.check(sentence)
+            if check.ok and check.about_item and normalize(sentence) not in said:
+                said.add(normalize(sentence))
+                kept.append(check)
+        misses = [c for c in kept if c.sentence in missed]
+        kept = [c for c in kept if c.sentence not in missed]
+        kept = (kept[:1] + misses + kept[1:])[: max(MAX_SENTENCES, 1 + len(misses))]
         if not kept:  # the item's own facts: always grounded
             kept.append(grounds.check(fallback(pick, price_text)))
         for n, check in enumerate(kept):
@@ -123,11 +135,25 @@ class Explainer:
         out.text = " ".join(c.sentence for c in kept)
         return out
 
-    def grounds(self, pick: Scored, need: Need, price_text: Any) -> Grounds:
+    def grounds_among(self, items: Sequence[Item], n: int, need: Need, price_text: Any) -> Grounds:
+        """What may be said of the nth of the items shown together, as `settle` allowed it: for
+        checking a shown explanation again from the items alone."""
+        apart = standing.standings(items, need, price_text)[n]
+        missed = standing.misses(items[n], need, price_text)
+        return self.grounds(Scored(items[n], 0.0, {}), need, price_text, [*apart, *missed])
+
+    def grounds(
+        self, pick: Scored, need: Need, price_text: Any, compared: Sequence[str] = ()
+    ) -> Grounds:
+        """What may be said of the pick: its fields, the person's words, and the sentences
+        computed from its place among the others shown (field "compared")."""
         said = [*need.wants, *need.avoid, *(v for vs in need.include.values() for v in vs)]
         bounds = [b for r in [need.ranges.get("price")] if r for b in (r.min, r.max) if b]
         price = price_text(pick.item.price) if pick.item.price is not None else ""
-        return Grounds.of(pick.item, said, bounds, self.names, price)
+        grounds = Grounds.of(pick.item, said, bounds, self.names, price)
+        if compared:
+            grounds = replace(grounds, fields=grounds.fields | {standing.FIELD: " ".join(compared)})
+        return grounds
 
 
 def whole_sentences(text: str) -> str:
@@ -139,25 +165,28 @@ def whole_sentences(text: str) -> str:
     return text[: end + 1] if end >= 0 else ""
 
 
-def templates(pick: Scored, need: Need, price_text: Any) -> list[str]:
-    """Sentences built from the evidence and the need, best first (verified by the caller)."""
+def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = ()) -> list[str]:
+    """Sentences built from the evidence and the need, best first (verified by the caller):
+    what was wanted, quoted from the item; what sets it apart; the asked facets and budget."""
     item = pick.item
     out, quoted = [], set()
     for e in sorted(pick.evidence, key=lambda e: -e.similarity):
         if e.part.startswith("want: ") and e.field in FIELD_LABELS and e.snippet:
             want = shorten(_REQUEST.sub("", e.part.removeprefix("want: ")), MAX_WANT)
             # what the want was read as counts too: "outside" is looked for as "outdoor"
-            said = " ".join([e.part.removeprefix("want: "), *need.suits])
-            quote = shorten(best_clause(clean_text(e.snippet), said), MAX_QUOTE)
+            said = e.part.removeprefix("want: ")
+            quote = shorten(best_clause(clean_text(e.snippet), said, " ".join(need.suits)),
+                            MAX_QUOTE)  # fmt: skip
             if quote and quote not in quoted:
                 quoted.add(quote)
                 out.append(f'You wanted {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
+    out += apart
     for facet, values in need.include.items():
         have = [v for v in values if v in item.facets.get(facet, ())]
         if have and facet != TYPE_FACET:
             out.append(f"Its {facet.replace('_', ' ')} is {', '.join(have)}, as you asked.")
     price = need.ranges.get("price")
-    if price and item.price is not None and not price.is_open():
+    if price and item.price is not None and not price.is_open() and price.admits(item.price):
         at = price_text(item.price)
         if price.min and price.max:
             bound = f"within your {price_text(price.min)} to {price_text(price.max)} budget"
@@ -178,17 +207,28 @@ def fallback(pick: Scored, price_text: Any) -> str:
     return f"{title}, at {price_text(item.price)}." if item.price is not None else f"{title}."
 
 
-def best_clause(text: str, want: str) -> str:
+def best_clause(text: str, want: str, read_as: str = "") -> str:
     """The sentence or clause of `text` that shares the most words with `want` (not counting
-    words like "a", "to", "for"); the whole text when none shares one (the evidence was found by
-    meaning: "Chair, outdoor" for "something to sit on outside")."""
-    wanted = _content(want)
-    pieces = [p.strip() for s in sentences(text) for p in re.split(r"[;,]\s+", s) if p.strip()]
+    words like "a", "to", "for"), or with how it was read (`read_as`: "outdoor" for "outside")
+    when the words themselves share none; clauses of one sentence that tie are quoted together
+    ("Chair, outdoor" for "outdoor chairs"); the whole text when none shares a word (the
+    evidence was found by meaning)."""
+    pieces = [(n, p.strip()) for n, s in enumerate(sentences(text))
+              for p in re.split(r"[;,]\s+", s) if p.strip()]  # fmt: skip
     if not pieces:
         return ""
-    shared = [len(wanted & _content(p)) for p in pieces]
-    best = pieces[shared.index(max(shared))] if max(shared) else text.strip()
-    return best.rstrip(".").replace('"', "'")
+    shared = [len(_content(want) & _content(p)) for _, p in pieces]
+    if not max(shared) and read_as:
+        shared = [len(_content(read_as) & _content(p)) for _, p in pieces]
+    if not max(shared):
+        return text.strip().rstrip(".").replace('"', "'")
+    best = [n for n, k in enumerate(shared) if k == max(shared)]
+    together = best == list(range(best[0], best[-1] + 1))
+    if together and len({pieces[n][0] for n in best}) == 1:
+        quote = ", ".join(pieces[n][1] for n in best)
+    else:
+        quote = pieces[best[0]][1]
+    return quote.rstrip(".").replace('"', "'")
 
 
 def _content(text: str) -> set[str]:

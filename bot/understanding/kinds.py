@@ -51,6 +51,17 @@ _OWNED = frozenset({"its", "mine"})
 _OWNING = frozenset({"have", "own", "got", "ve"})
 _OWNERS = frozenset({"i", "we", "ive", "weve", "i ve"})
 _SEEKING = frozenset("looking searching shopping hunting asking shop look search hunt".split())
+# A part named with how much of it is wanted describes the thing, never names it: "a big screen
+# and long battery" asks for a phone, not a battery (part -> the words that say how much).
+_MUCH = "big large huge bigger larger good great decent lots plenty more extra".split()
+_FEATURE_PARTS = {
+    "battery": frozenset([*_MUCH, "long", "longer", "lasting", "strong", "all", "day"]),
+    "screen": frozenset(_MUCH), "display": frozenset(_MUCH),
+    "storage": frozenset(_MUCH), "memory": frozenset(_MUCH), "ram": frozenset(_MUCH),
+}  # fmt: skip
+# The number a part is measured by: the thing is of a type whose items carry it.
+PART_NUMBERS = {"battery": "battery_mah", "screen": "size_in", "display": "size_in",
+                "storage": "storage_gb", "memory": "storage_gb", "ram": "ram_gb"}  # fmt: skip
 # Facets a "for ..." phrase may still set: "shoes for men" is a gender, not a compatibility.
 FOR_FACETS = frozenset({"gender"})
 
@@ -109,7 +120,7 @@ class Kinds:
         case"), to find as a phrase in the items' text."""
         if words and set(words[:3]) & _PLACEHOLDERS and (doer := self.doer(words)):
             return doer, ""  # "something to charge my phone": the head is "something to charge"
-        objects = object_positions(words)
+        objects = object_positions(words) | feature_positions(words)
         stretch: list[str] = []
         features = next((i for i, w in enumerate(words) if w in _FEATURES), len(words))
         for i, word in enumerate([*words[:features], "."]):
@@ -184,6 +195,21 @@ def object_positions(words: list[str]) -> set[int]:
         if inside:
             out.add(i)
     return out
+
+
+def feature_positions(words: list[str]) -> set[int]:
+    """Where a part is named with how much of it is wanted ("long battery", "big screen")."""
+    return {i for i, w in enumerate(words) if i and words[i - 1] in _FEATURE_PARTS.get(w, ())}
+
+
+def implied(words: list[str], carried: dict[str, set[str]], sizes: dict[str, int]) -> str | None:
+    """The type a request names only by its parts ("a big screen and long battery"): the one
+    whose items carry the most of the parts' numbers (`carried`: type -> numbers its items
+    carry), the commonest of those on a tie; None when no part is named or no type carries one."""
+    numbers = {PART_NUMBERS[words[i]] for i in feature_positions(words)}
+    scores = {kind: len(numbers & have) for kind, have in carried.items()}
+    best = max(scores.items(), key=lambda ks: (ks[1], sizes.get(ks[0], 0)), default=(None, 0))
+    return best[0] if best[1] else None
 
 
 def _key(word: str) -> str:

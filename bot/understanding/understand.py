@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.state import Need, Range
 from bot.understanding.budget import parse_ranges
-from bot.understanding.kinds import FOR_FACETS, OBJECT_WORDS, object_positions
+from bot.understanding.kinds import FOR_FACETS, OBJECT_WORDS, implied, object_positions
 from bot.understanding.measures import parse_measures
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
@@ -138,6 +138,12 @@ def understand(
     text = _references(need, text, vocabulary, result)
     priced = _ranges(need, text, shown_prices, result)
     result.kind = _kind(need, text, vocabulary)
+    if result.kind is None and not need.include.get(TYPE_FACET):  # "a big screen": a phone
+        carried = {k: set(q) for k, q in vocabulary.type_quantiles.items()}
+        sizes = vocabulary.facets.get(TYPE_FACET, {})
+        result.kind = implied(normalize(text).split(), carried, sizes)
+        if result.kind:
+            need.want_value(TYPE_FACET, result.kind, replace=True)
     wanted = need.include.get(TYPE_FACET, [None])[0]
     measures = parse_measures(text, vocabulary.quantiles, vocabulary.quantiles_for(wanted))
     if priced:  # "cheap, under $200": the amount said wins over the word

@@ -1,0 +1,108 @@
+"""How each shown item stands among the others shown, and which asked-for parts it misses: the
+two things an explanation adds to "it has what you wanted".
+
+A standing is a fact about the list, not about one item, so the verifier cannot ground it in the
+item's fields; it is computed here from the items' own values and passed to the verifier as one
+more field ("shown"), which the sentence then quotes. Only strict, unique standings are stated:
+the cheapest of three items priced alike is not "the cheapest".
+"""
+
+from collections.abc import Callable, Sequence
+
+from bot.state import Need
+from retrieval.quantities import LABELS
+from retrieval.records import Item
+from retrieval.types import FACET as TYPE_FACET
+
+# Numbers where more is plainly better for a shopper, and how the sentence names them.
+MORE_IS_BETTER = {"storage_gb": "storage", "ram_gb": "RAM", "battery_mah": "battery",
+                  "camera_mp": "camera resolution"}  # fmt: skip
+BRAND = "brand"
+POPULARITY = "popularity"  # the number ingest keeps for how much an item sells or is seen
+FIELD = "compared"  # the grounds' field holding these sentences (computed, not an item field)
+
+
+def standings(
+    items: Sequence[Item], need: Need, price_text: Callable[[float], str]
+) -> list[list[str]]:
+    """For each item, the sentences that set it apart from the others, most relevant first: a
+    number the person asked about, then the price, the rating, other numbers, the brand."""
+    if len(items) < 2:
+        return [[] for _ in items]
+    asked = [n for n in need.ranges if n in MORE_IS_BETTER]
+    numbers = asked + [n for n in MORE_IS_BETTER if n not in asked]
+    out: list[list[str]] = [[] for _ in items]
+    for name in numbers[: len(asked)]:
+        _most(items, name, out)
+    cheapest = _unique(items, lambda i: -i.price if i.price is not None else None)
+    if cheapest is not None:
+        price = price_text(items[cheapest].price or 0.0)
+        out[cheapest].append(f"It is the cheapest of these, at {price}.")
+    rated = _unique(items, lambda i: i.rating)
+    if rated is not None:
+        out[rated].append(f"It has the highest rating of these: {items[rated].rating:g}.")
+    popular = _unique(items, lambda i: i.numbers.get(POPULARITY))
+    if popular is not None:
+        out[popular].append("It is the most popular of these.")
+    for name in numbers[len(asked) :]:
+        _most(items, name, out)
+    for n, value in _only(items, BRAND):  # a colour or a designer is rarely why one chooses
+        out[n].append(f"It is the only {value} here.")
+    return out
+
+
+def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[str]:
+    """Sentences saying plainly which asked-for parts the item does not meet (an item shown
+    because nothing met them all)."""
+    out = []
+    for facet, values in need.include.items():
+        have = item.facets.get(facet, ())
+        if values and facet != TYPE_FACET and have and not set(values) & set(have):
+            label = facet.replace("_", " ")
+            out.append(f"It is not the {label} you asked for: its {label} is {', '.join(have)}.")
+    for name, r in need.ranges.items():
+        value = {"price": item.price, "rating": item.rating}.get(name, item.numbers.get(name))
+        if value is None or r.is_open():
+            continue
+        unit = "stars" if name == "rating" else LABELS.get(name, "")
+        show = price_text if name == "price" else (lambda v, unit=unit: f"{v:g} {unit}")
+        if r.max is not None and value > r.max:
+            what = "budget" if name == "price" else "maximum"
+            out.append(f"At {show(value).strip()} it is over your {show(r.max).strip()} {what}.")
+        elif r.min is not None and value < r.min:
+            out.append(f"It has {show(value).strip()}, under your {show(r.min).strip()} minimum.")
+    return out
+
+
+def _most(items: Sequence[Item], name: str, out: list[list[str]]) -> None:
+    best = _unique(items, lambda i: i.numbers.get(name))
+    if best is not None:
+        value = items[best].numbers[name]
+        out[best].append(f"It has the most {MORE_IS_BETTER[name]} of these: "
+                         f"{value:g} {LABELS.get(name, '')}.".replace(" .", "."))  # fmt: skip
+
+
+def _only(items: Sequence[Item], facet: str) -> list[tuple[int, str]]:
+    """(position, value) of each item whose value of `facet` no other shown item has, when
+    every item has one and some of the others share one (an odd one out, not a list where
+    every brand differs)."""
+    values = [item.facets.get(facet, ()) for item in items]
+    if not all(values):
+        return []
+    out = []
+    for n, mine in enumerate(values):
+        others = {v for m, theirs in enumerate(values) if m != n for v in theirs}
+        fresh = [v for v in mine if v not in others]
+        if fresh and len(others) < len(items) - 1:
+            out.append((n, fresh[-1]))  # the finest level: "All Cell Phones with Plans"
+    return out
+
+
+def _unique(items: Sequence[Item], key: Callable[[Item], float | None]) -> int | None:
+    """The position of the one item with the highest key, when every item has one and no other
+    item ties it."""
+    keys = [key(i) for i in items]
+    if any(k is None for k in keys):
+        return None
+    top = max(k for k in keys if k is not None)
+    return keys.index(top) if keys.count(top) == 1 else None
