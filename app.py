@@ -42,6 +42,7 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     widget = create_widget(services, settings.default_catalog)
     gr.mount_gradio_app(api, widget, path=WIDGET, **look)
     add_slash_redirect(api, WIDGET)
+    serve_gradio_script(api)
     ui = create_ui(services, settings.default_catalog)
     return gr.mount_gradio_app(api, ui, path="/", **look), settings
 
@@ -60,6 +61,23 @@ def add_slash_redirect(api: Any, path: str) -> None:
         return RedirectResponse(f"{path}/{query}", status_code=307)
 
     api.add_api_route(path, redirect, methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def serve_gradio_script(api: Any) -> None:
+    """Gradio's web-component loader at `/gradio.js`, from the installed package: a shop page
+    embeds `<gradio-app>` with this server's script, not a CDN's (and of the same version). It
+    imports `./assets/...`, which the mounted app serves."""
+    from pathlib import Path
+
+    import gradio
+    from fastapi.responses import FileResponse
+
+    script = Path(gradio.__file__).parent / "templates" / "frontend" / "gradio.js"
+
+    def loader() -> FileResponse:
+        return FileResponse(script, media_type="text/javascript")
+
+    api.add_api_route("/gradio.js", loader, methods=["GET", "HEAD"], include_in_schema=False)
 
 
 def main() -> None:

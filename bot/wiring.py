@@ -29,8 +29,8 @@ def build_store(settings: Settings) -> ItemStore:
 
 def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat: bool) -> Engine:
     model = None
-    if chat:
-        from bot.llm import build_chat_model
+    if chat and settings.resolved_explain_drafts:  # the LLM only drafts explanations: with no
+        from bot.llm import build_chat_model  # drafts (the packaged model's default) none loads
 
         model = build_chat_model(settings)
     config = EngineConfig(

@@ -28,7 +28,9 @@ HOSTILE = [
 class RealApp:
     def __init__(self, data_dir: Path, model_cache: Path, shop_origin: str, demo: Path) -> None:
         self.data_dir = data_dir
-        self.demo_items = len(json.loads(demo.read_text()))
+        rows = json.loads(demo.read_text())
+        self.demo_items = len(rows)
+        self.demo_images = {row.get("image") for row in rows}  # the only other host a page asks
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / "app.log"

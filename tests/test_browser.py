@@ -179,6 +179,28 @@ def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
         shop.shutdown()
 
 
+def test_the_web_component_in_a_shop_page_loads_gradio_from_the_app_not_a_cdn(
+    real_app, page, shop_port
+):
+    shop = serve_shop(shop_port)
+    loaded: list[str] = []
+    page.on("requestfinished", lambda request: loaded.append(request.url))
+    try:
+        page.goto(f"http://127.0.0.1:{shop_port}/web-component.html?concierge={real_app.base}")
+        app = page.locator("gradio-app")
+        ready(app)
+        send(app, "a phone under $300")
+        app.locator(".cc-card").first.wait_for(timeout=90_000)
+        assert app.locator(".cc-card").count() >= 2
+        assert f"{real_app.base}/gradio.js" in loaded  # the loader, and Gradio, from the app
+        assert any(u.startswith(f"{real_app.base}/assets/") for u in loaded)
+        # nothing from another host but the catalog's own pictures: no CDN, no fonts
+        assert [u for u in page.outside if u not in real_app.demo_images] == []
+        page.screenshot(path=SHOTS / "6-web-component-in-shop.png", full_page=True)
+    finally:
+        shop.shutdown()
+
+
 def test_a_page_from_an_origin_not_allowed_cannot_frame_the_widget(real_app, page):
     other = serve_shop(free_port())
     try:

@@ -156,15 +156,17 @@ def explain_all(items: list[Item], wanted: Need) -> list[str]:
 
 
 def test_an_explanation_says_what_sets_the_item_apart_from_the_others_shown():
-    items = [phone(1, "Samsung", 180, 32, 4.1), phone(2, "Samsung", 120, 16, 4.6),
-             phone(3, "Motorola", 150, 64, 4.2), phone(4, "Samsung", 150, 16, 3.9)]  # fmt: skip
-    wanted = Need(wants=["a phone with lots of storage"], ranges={"storage_gb": Range(min=16)})
+    items = [phone(1, "Samsung", 180, 32, 4.6), phone(2, "Samsung", 120, 16, 3.8),
+             phone(3, "Motorola", 150, 64, 4.0), phone(4, "Samsung", 150, 16, 3.9)]  # fmt: skip
+    wanted = Need(wants=["a phone with lots of storage"],
+                  ranges={"storage_gb": Range(min=16), "price": Range(max=200)})  # fmt: skip
     texts = explain_all(items, wanted)
-    assert texts[2].startswith("It has the most storage of these: 64 GB.")  # what was asked
-    assert "It is the only Motorola here." in texts[2]
-    assert texts[1].startswith("It is the cheapest of these, at $120.")
-    assert "It has the highest rating of these: 4.6." in texts[1]
-    assert not any("cheapest" in t for n, t in enumerate(texts) if n != 1)
+    assert texts[2] == "It has the most storage of these: 64 GB. It is the only Motorola here."
+    assert texts[1] == "It is the cheapest of these, at $120."  # the budget: not the price again
+    assert (
+        texts[0] == "It has the highest rating of these: 4.6. At $180 it is under your $200 budget."
+    )
+    assert texts[3] == "At $150 it is under your $200 budget."  # nothing sets it apart
     assert not any("only Samsung" in t for t in texts)  # three of them: not a difference
 
 

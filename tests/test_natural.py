@@ -178,7 +178,7 @@ def test_big_and_long_compare_within_the_wanted_type_or_stay_words():
 
 
 def test_a_thing_named_only_by_its_parts_is_the_type_that_has_them():
-    facets = {"type": {"phone": 9, "charger": 4, "case": 20, "battery": 2}}
+    facets = {"type": {"phone": 9, "charger": 4, "case": 20, "battery": 2, "camera": 3}}
     vocabulary = Vocabulary(
         facets, quantiles={"battery_mah": [3000.0, 6000.0, 10000.0], "size_in": [4.0, 5.0, 5.5]},
         type_quantiles={"phone": {"size_in": [4.7, 5.2, 5.7]}, "case": {},
@@ -195,6 +195,12 @@ def test_a_thing_named_only_by_its_parts_is_the_type_that_has_them():
     named = Need()
     understand(named, "a battery", vocabulary)
     assert named.include["type"] == ["battery"]  # a part asked for by itself is the thing
+    features = Need()
+    understand(features, "big screen, good camera and lots of storage", vocabulary)
+    assert features.include["type"] == ["phone"]  # a camera among other parts is a part
+    camera = Need()
+    understand(camera, "a good camera", vocabulary)
+    assert camera.include["type"] == ["camera"]  # by itself, the thing
     kept = Need(include={"type": ["case"]})
     understand(kept, "with a big screen", vocabulary)
     assert kept.include["type"] == ["case"]  # a type already wanted stays

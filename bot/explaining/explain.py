@@ -186,8 +186,9 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
         if have and facet != TYPE_FACET:
             out.append(f"Its {facet.replace('_', ' ')} is {', '.join(have)}, as you asked.")
     price = need.ranges.get("price")
-    if price and item.price is not None and not price.is_open() and price.admits(item.price):
-        at = price_text(item.price)
+    at = price_text(item.price) if item.price is not None else ""
+    stated = any(at in sentence for sentence in apart)  # "the cheapest of these, at $99"
+    if price and at and not stated and not price.is_open() and price.admits(item.price):
         if price.min and price.max:
             bound = f"within your {price_text(price.min)} to {price_text(price.max)} budget"
         elif price.max:

@@ -53,15 +53,19 @@ _OWNERS = frozenset({"i", "we", "ive", "weve", "i ve"})
 _SEEKING = frozenset("looking searching shopping hunting asking shop look search hunt".split())
 # A part named with how much of it is wanted describes the thing, never names it: "a big screen
 # and long battery" asks for a phone, not a battery (part -> the words that say how much).
-_MUCH = "big large huge bigger larger good great decent lots plenty more extra".split()
+_MUCH = "big large huge bigger larger good great decent lot lots plenty more extra".split()
 _FEATURE_PARTS = {
     "battery": frozenset([*_MUCH, "long", "longer", "lasting", "strong", "all", "day"]),
     "screen": frozenset(_MUCH), "display": frozenset(_MUCH),
     "storage": frozenset(_MUCH), "memory": frozenset(_MUCH), "ram": frozenset(_MUCH),
 }  # fmt: skip
+# Parts that are things of their own too ("a good camera"): a part only beside another part
+# ("big screen, good camera and lots of storage").
+_ALSO_THINGS = {"camera": frozenset([*_MUCH, "better", "best", "excellent", "decent"])}
 # The number a part is measured by: the thing is of a type whose items carry it.
 PART_NUMBERS = {"battery": "battery_mah", "screen": "size_in", "display": "size_in",
-                "storage": "storage_gb", "memory": "storage_gb", "ram": "ram_gb"}  # fmt: skip
+                "storage": "storage_gb", "memory": "storage_gb", "ram": "ram_gb",
+                "camera": "camera_mp"}  # fmt: skip
 # Facets a "for ..." phrase may still set: "shoes for men" is a gender, not a compatibility.
 FOR_FACETS = frozenset({"gender"})
 
@@ -115,12 +119,12 @@ class Kinds:
         one, leaving out what the thing is for ("a case for my phone" -> case)."""
         return self.read_phrase(words)[0]
 
-    def read_phrase(self, words: list[str]) -> tuple[str | None, str]:
+    def read_phrase(self, words: list[str], beside: bool = False) -> tuple[str | None, str]:
         """The type, and the words that named it with the one before ("tv bench", "battery
         case"), to find as a phrase in the items' text."""
         if words and set(words[:3]) & _PLACEHOLDERS and (doer := self.doer(words)):
             return doer, ""  # "something to charge my phone": the head is "something to charge"
-        objects = object_positions(words) | feature_positions(words)
+        objects = object_positions(words) | feature_positions(words, beside)
         stretch: list[str] = []
         features = next((i for i, w in enumerate(words) if w in _FEATURES), len(words))
         for i, word in enumerate([*words[:features], "."]):
@@ -197,9 +201,18 @@ def object_positions(words: list[str]) -> set[int]:
     return out
 
 
-def feature_positions(words: list[str]) -> set[int]:
-    """Where a part is named with how much of it is wanted ("long battery", "big screen")."""
-    return {i for i, w in enumerate(words) if i and words[i - 1] in _FEATURE_PARTS.get(w, ())}
+def feature_positions(words: list[str], beside: bool = False) -> set[int]:
+    """Where a part is named with how much of it is wanted ("long battery", "big screen", "lots
+    of storage"); a part that is a thing too ("good camera") only beside another part (in
+    `words`, or elsewhere in the message: `beside`)."""
+
+    def how_much(i: int) -> str:
+        before = words[max(0, i - 2) : i]
+        return before[0] if before[1:] == ["of"] else before[-1] if before else ""
+
+    parts = {i for i, w in enumerate(words) if how_much(i) in _FEATURE_PARTS.get(w, ())}
+    also = {i for i, w in enumerate(words) if how_much(i) in _ALSO_THINGS.get(w, ())}
+    return parts | also if parts or beside else set()
 
 
 def implied(words: list[str], carried: dict[str, set[str]], sizes: dict[str, int]) -> str | None:

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 from bot.state import Need, Range
 from bot.understanding.budget import parse_ranges
-from bot.understanding.kinds import FOR_FACETS, OBJECT_WORDS, implied, object_positions
+from bot.understanding.kinds import (
+    FOR_FACETS,
+    OBJECT_WORDS,
+    feature_positions,
+    implied,
+    object_positions,
+)
 from bot.understanding.measures import parse_measures
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
@@ -241,6 +247,7 @@ def _part(
 def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
     """The product type the message asks for (the first clause that names one, outside what
     it is for and what it turns down): it replaces the type wanted so far."""
+    parts = bool(feature_positions(normalize(text).split()))  # "big screen, good camera"
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
         cue = _NEGATION.search(clause)
         tokens = normalize(clause[: cue.start()] if cue else clause).split()
@@ -249,7 +256,7 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
         named = {i for h in hits if h.facet == "item" or h.facet in NAME_FACETS
                  for i in range(h.start, h.end)}  # fmt: skip
         kind, phrase = vocabulary.kinds.read_phrase(
-            ["" if i in named else t for i, t in enumerate(tokens)]
+            ["" if i in named else t for i, t in enumerate(tokens)], parts
         )
         if kind:
             named_category = _named_category(hits, kind, vocabulary, clause)

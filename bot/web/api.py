@@ -81,7 +81,7 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
             CORSMiddleware,
             allow_origins=edge.origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["content-type"],
+            allow_headers=["content-type", "x-gradio-user"],  # the web component's queue calls
         )
     api.add_middleware(BodyLimit, default=edge.max_request_bytes,
                        larger={"/api/v1/admin/": edge.max_ingest_bytes})  # fmt: skip

@@ -203,5 +203,7 @@ CSS = """
 .cc-quick .row,.cc-quick .form{flex-wrap:wrap!important;gap:6px!important}
 .cc-quick button{border-radius:999px!important;flex:0 0 auto!important;width:auto!important;
  max-width:100%;white-space:normal!important;overflow-wrap:anywhere}
+.cc-header{align-items:center!important}
+.cc-header>button{align-self:center!important;height:auto!important;flex:0 0 auto!important}
 @media (max-width:640px){.cc-img{width:64px;height:64px}.cc-actions{margin-left:0}}
 """

@@ -133,7 +133,7 @@ def _build(control: Controller, compact: bool) -> Any:
         session = gr.State("")
         view = gr.State(empty_view())
         catalog = gr.State(default)
-        with gr.Row(equal_height=True, elem_classes="cc-header"):
+        with gr.Row(equal_height=False, elem_classes="cc-header"):
             with gr.Column(scale=3, min_width=220):
                 gr.Markdown("### Concierge" if compact else "## Concierge\nTell me what you "
                             "need; I'll ask if it helps, and show why each pick fits.")  # fmt: skip
