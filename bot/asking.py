@@ -14,6 +14,9 @@ from retrieval.text import normalize
 
 TOP = 50  # candidates the question is about
 MIN_GAIN_BITS = 1.0  # below this the candidates already agree enough: recommend
+# People behind the items: a shopper seldom chooses a chair by its designer or knows the names
+# offered, so these are never asked about (they still match when the person names one).
+NOT_ASKED = frozenset({"designer", "director", "writer", "star", "author", "artist"})
 MIN_COVERAGE = 0.5  # a facet most candidates lack tells little
 UBIQUITOUS = 0.9  # a value nearly all candidates share ("Cell Phones") is no option
 # How readily people answer a question about a facet: gains are scaled by this, so "what kind of
@@ -87,7 +90,7 @@ def choose_question(
     if not need.rejections and (need.liked or need.constraints() >= 2):
         return None  # specific enough already, unless a list built on that was turned down
     open_facets = [f for f in facets if f not in need.answered and f not in need.asked
-                   and f not in need.include]  # fmt: skip
+                   and f not in need.include and f not in NOT_ASKED]  # fmt: skip
     if not open_facets:
         return None
     w = weights(candidates)

@@ -72,3 +72,11 @@ def test_a_turned_down_list_reopens_questions_but_not_the_cap(need):
     assert choice is not None and choice.facet == "size"
     need.asked = ["colour", "brand"]
     assert choose_question(need, items, ["colour", "size"], max_questions=2) is None
+
+
+def test_the_people_behind_items_are_never_asked_about():
+    found = [Scored(Item(id=str(n), title="x", facets={"designer": (f"Designer {n}",),
+                                                       "colour": (f"colour {n % 4}",)}),
+                    1.0, {}) for n in range(8)]  # fmt: skip
+    choice = choose_question(Need(wants=["a chair"]), found, ["designer", "colour"], 2)
+    assert choice is not None and choice.facet == "colour"  # designer splits more, unasked

@@ -158,3 +158,20 @@ def test_chat_text_keeps_notes_and_lead_and_drops_the_listing(control):
     text = chat_text(turn, turn.reply)
     assert text.startswith("(Your message was long") and "1. " not in text
     assert "phones from Samsung under 600:" in text  # the lead-in, true of both items
+
+
+def test_requests_to_try_come_from_each_catalog_and_find_things(tmp_path, store, fake_embedder):
+    from tests.catalogs import FURNITURE
+
+    engine = engine_over(store, fake_embedder, {"phones": PHONES, "furniture": FURNITURE},
+                         tmp_path, k=4, weights=Weights(theta=0.0))  # fmt: skip
+    db = Database(tmp_path / "s.db")
+    control = Controller(Services(engine, Sessions(db), EventLog(db)), "phones")
+    tries = control.examples("furniture")
+    kinds = engine.manifest("furniture").facets["type"]
+    assert tries[0].startswith(f"a {next(iter(kinds))}")  # its commonest kind of thing
+    assert "phone" not in " ".join(tries)  # not the demo's examples on another catalog
+    for example in tries:
+        *_, (_, _, view) = control.respond(example, [], "", "furniture")
+        assert view["items"] or view["options"], example  # each suggestion finds something
+    assert control.examples("gone") == control.examples("another gone")  # generic, no error

@@ -10,6 +10,7 @@ from bot.engine import Turn
 from bot.state import DialogueState
 from bot.web.cards import CSS, card, need_summary, weight_chart
 from bot.web.services import Services
+from retrieval.types import FACET as TYPE_FACET
 
 EXAMPLES = {
     "phones": [
@@ -36,6 +37,27 @@ class Controller:
 
     def catalogs(self) -> list[str]:
         return self.engine.store.catalogs() or [self.default_catalog]
+
+    def examples(self, catalog: str) -> list[str]:
+        """Requests to try, from the catalog itself: its commonest kind of thing at about its
+        median price, that kind from its commonest brand, and a policy question when the shop
+        has policies."""
+        if catalog in EXAMPLES:
+            return EXAMPLES[catalog]
+        try:
+            manifest = self.engine.manifest(catalog)
+            has_policies = bool(self.engine.knowledge.policies(catalog)[0])
+        except Exception:  # a catalog gone or not ingested yet: the generic ones
+            return GENERIC_EXAMPLES
+        out = []
+        kind = next(iter(manifest.facets.get(TYPE_FACET, {})), None)
+        if kind:
+            price = manifest.type_quantiles.get(kind, {}).get("price")
+            out.append(f"a {kind} under {_round(price[1])}" if price else f"a {kind}")
+            brand = next(iter(manifest.facets.get("brand", {})), None)
+            out += [f"a {brand} {kind}"] if brand else []
+        out += ["what is your return policy?"] if has_policies else []
+        return out if kind else GENERIC_EXAMPLES
 
     def state(self, session_id: str, catalog: str) -> DialogueState:
         return self.services.sessions.get(session_id or None, catalog)
@@ -162,12 +184,14 @@ def _build(control: Controller, compact: bool) -> Any:
                                     respond, chat_io, chat_out)  # fmt: skip
 
                 with gr.Row(equal_height=True):
-                    box = gr.Textbox(placeholder="e.g. a phone under $300",
+                    box = gr.Textbox(placeholder=f"e.g. {control.examples(default)[0]}",
+                                     interactive=False,  # until the load event has run
                                      show_label=False, scale=5, max_lines=4, lines=1,
                                      elem_id="cc-message")  # fmt: skip
                     send = gr.Button("Send", variant="primary", scale=1, min_width=70)
-                examples = gr.Dataset(components=[box], samples=[[e] for e in _examples(default)],
-                                      label="Try", visible=not compact)  # fmt: skip
+                tries = [[e] for e in control.examples(default)]
+                examples = gr.Dataset(components=[box], samples=tries, label="Try",
+                                      visible=not compact)  # fmt: skip
             with gr.Column(scale=4, min_width=300, elem_id="cc-cards"):
 
                 @gr.render(inputs=[view])
@@ -224,17 +248,31 @@ def _build(control: Controller, compact: bool) -> Any:
         def reset() -> tuple[list, str, str, dict]:
             return [], "", "", empty_view()
 
-        def from_url(request: gr.Request) -> tuple[str, Any]:
+        def from_url(request: gr.Request) -> tuple[str, Any, Any, Any]:
             """The catalog named in the page's address (?catalog=), else the default; the picker
             lists the catalogs there are now (one ingested over HTTP shows at once)."""
             known = control.catalogs()
             wanted = request.query_params.get("catalog") if request else None
             name = wanted if wanted in known else default
-            return name, gr.update(value=name, choices=known)
+            placeholder, tries = suggestions(name)
+            # the box opens now: a message typed before the page knew its catalog went elsewhere
+            return (
+                name,
+                gr.update(value=name, choices=known),
+                {**placeholder, "interactive": True},
+                tries,
+            )
 
-        def switch(name: str) -> tuple[list, str, str, dict, str, Any]:
-            return ([], "", "", empty_view(), name,
-                    gr.update(samples=[[e] for e in _examples(name)]))  # fmt: skip
+        def suggestions(name: str) -> tuple[Any, Any]:
+            """The message box's placeholder and the requests to try, for this catalog."""
+            tries = control.examples(name)
+            return gr.update(placeholder=f"e.g. {tries[0]}"), gr.update(
+                samples=[[e] for e in tries]
+            )
+
+        def switch(name: str) -> tuple[list, Any, str, dict, str, Any]:
+            placeholder, tries = suggestions(name)
+            return [], {**placeholder, "value": ""}, "", empty_view(), name, tries
 
         def retheta(value: float, session_id: str, name: str, shown: dict[str, Any]) -> Any:
             if not session_id:
@@ -249,14 +287,16 @@ def _build(control: Controller, compact: bool) -> Any:
         view.change(panels, view, [need_box, chart, need_json])
         restart.click(reset, None, [chat, box, session, view])
         picker.change(switch, picker, [chat, box, session, view, catalog, examples])
-        app.load(from_url, None, [catalog, picker])
+        app.load(from_url, None, [catalog, picker, box, examples])
         theta.release(retheta, [theta, session, catalog, view], view)
 
     return app
 
 
-def _examples(catalog: str) -> list[str]:
-    return EXAMPLES.get(catalog, GENERIC_EXAMPLES)
+def _round(price: float) -> str:
+    """A round figure near `price`, as a person says it: 249.99 -> 250, 1,299 -> 1300."""
+    digits = max(0, len(str(int(price))) - 2)
+    return f"{round(price, -digits):.0f}"
 
 
 def theme_and_css() -> dict[str, Any]:
