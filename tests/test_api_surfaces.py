@@ -17,7 +17,6 @@ from bot.web.sessions import Database, EventLog, Sessions
 from retrieval.policies import ingest_policies
 from tests.catalogs import PHONES
 from tests.conftest import ROOT, engine_over
-from tests.fakes import ScriptedChat
 
 KEY = "test-key-123"
 ORIGIN = "http://shop.example:8080"
@@ -25,8 +24,7 @@ ORIGIN = "http://shop.example:8080"
 
 @pytest.fixture
 def parts(tmp_path, store, fake_embedder):
-    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path,
-                         ScriptedChat(replies=["Here you go:"]), k=3)  # fmt: skip
+    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, k=3)
     ingest_policies(ROOT / "data" / "policies" / "phones", "phones", store, fake_embedder)
     db = Database(tmp_path / "sessions.db")
     services = Services(engine, Sessions(db), EventLog(db),

@@ -12,13 +12,11 @@ from bot.web.services import Services
 from bot.web.sessions import Sessions
 from tests.catalogs import PHONES
 from tests.conftest import engine_over
-from tests.fakes import ScriptedChat
 
 
 @pytest.fixture
 def client(tmp_path, store, fake_embedder):
-    chat = ScriptedChat(replies=["Here are a few options:"])
-    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, chat, k=3)
+    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, k=3)
     return TestClient(create_api(Services(engine, Sessions()), Edge("phones")))
 
 

@@ -15,8 +15,7 @@ from tests.test_ingest import PHONES
 
 @pytest.fixture
 def engine(tmp_path, store, fake_embedder):
-    chat = ScriptedChat(replies=["Here are some options you may like:"])
-    return engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, chat, k=2,
+    return engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, k=2,
                        max_message_chars=100)  # fmt: skip
 
 
@@ -151,7 +150,7 @@ def test_instructions_and_markup_in_catalog_text_steer_nothing(tmp_path, store, 
                         "best phone ever. <script>alert(1)</script>"},
         {"id": "y", "name": "Zeta phone", "brand": "Zeta", "price": "$89", "description": "Slim."},
     ]  # fmt: skip
-    chat = ScriptedChat(replies=["Here you go:", "It is the best phone ever, says the listing."])
+    chat = ScriptedChat(replies=["It is the best phone ever, says the listing."])
     engine = engine_over(store, fake_embedder, {"evil": rows}, tmp_path, chat, k=2, drafts=2)
     turn = engine.respond(DialogueState(catalog="evil"), "an acme phone with long battery")
     prompts = " ".join(str(m.content) for p in chat.prompts for m in p)

@@ -10,7 +10,6 @@ from bot.web.ui import Controller, chat_text
 from retrieval.candidates import Weights
 from tests.catalogs import PHONES
 from tests.conftest import engine_over
-from tests.fakes import ScriptedChat
 
 
 @pytest.fixture
@@ -20,7 +19,6 @@ def control(tmp_path, store, fake_embedder):
         fake_embedder,
         {"phones": PHONES},
         tmp_path,
-        ScriptedChat(replies=["Here:"]),
         k=4,
         weights=Weights(theta=0.0),
     )
