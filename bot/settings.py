@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.candidates import Weights
+from retrieval.diversity import DIVERSITY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     # The attention rerank keeps items whose weight w (best item = 1) is above theta; the
     # temperature sets how fast w falls with score. Defaults chosen on ReDial dev: BENCHMARKS.md.
     theta: float = Field(default=Weights.theta, ge=0.0, le=1.0)
+    # Variety among the shown items for vague requests (0 keeps the ranking's order; exact
+    # requests, a brand or a liked item, never get it): retrieval/diversity.py.
+    diversity: float = Field(default=DIVERSITY, ge=0.0, le=1.0)
     temperature: float = Field(default=Weights.temperature, gt=0.0)
 
     @property

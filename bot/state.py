@@ -129,3 +129,4 @@ class DialogueState(BaseModel):
     need: Need = Field(default_factory=Need)
     messages: list[Message] = Field(default_factory=list)
     theta: float | None = Field(default=None, ge=0.0, le=1.0)  # this session's θ (the UI slider)
+    diversity: float | None = Field(default=None, ge=0.0, le=1.0)  # asked for by the client

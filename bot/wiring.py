@@ -40,6 +40,7 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         weights=Weights(theta=settings.theta, temperature=settings.temperature),
         drafts=settings.resolved_explain_drafts,
         draft_tokens=settings.explain_max_tokens,
+        diversity=settings.diversity,
     )
     # The engine embeds only short query texts, which repeat turn after turn: cache them.
     return Engine(embedder=CachedEmbedder(embedder), store=store, prompts=load_prompts(),

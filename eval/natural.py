@@ -30,6 +30,7 @@ REQUESTS = Path(__file__).with_name("natural_requests.yaml")
 K = 5
 RRF_K = 60  # the usual constant of reciprocal-rank fusion
 FUSION_DEPTH = 100  # how deep each ranking goes into the fusion
+DEEPER = 4  # an ingredient reads this many times k items, to have k products once grouped
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,13 @@ Ranker = Callable[[Request], list[str]]
 
 def rankers(engine: Any, k: int = K, fusion: bool = False) -> dict[str, Ranker]:
     """Concierge, and its ingredients alone (BM25, MiniLM, and with `fusion` their reciprocal-
-    rank fusion), over the same in-memory index: each returns its first k ids."""
+    rank fusion), over the same in-memory index: each returns its first k products (one item
+    each: the colours and carriers of one product are one place, as Concierge shows them)."""
     from bot.state import DialogueState
+
+    def one_each(catalog: str, ids: list[str]) -> list[str]:
+        products = engine.knowledge.index(catalog).products
+        return [ids[n] for n in products.one_each(ids)][:k]
 
     def concierge(request: Request) -> list[str]:
         state = DialogueState(catalog=request.catalog)
@@ -108,20 +114,26 @@ def rankers(engine: Any, k: int = K, fusion: bool = False) -> dict[str, Ranker]:
             ranking = engine.turn(state, message, k=k, ask=False).ranking
         return ranking[:k]
 
-    def bm25(request: Request, n: int = k) -> list[str]:
+    def lexical(request: Request, n: int) -> list[str]:
         index = engine.knowledge.index(request.catalog)
         return index.lexical.top(index.lexical.scores(request.text), n)
 
-    def minilm(request: Request, n: int = k) -> list[str]:
+    def dense(request: Request, n: int) -> list[str]:
         index = engine.knowledge.index(request.catalog)
         return index.nearest(engine.embedder.embed([request.text])[0], n)
 
+    def bm25(request: Request) -> list[str]:
+        return one_each(request.catalog, lexical(request, k * DEEPER))
+
+    def minilm(request: Request) -> list[str]:
+        return one_each(request.catalog, dense(request, k * DEEPER))
+
     def fused(request: Request) -> list[str]:
         scores: dict[str, float] = {}
-        for ranking in (bm25(request, FUSION_DEPTH), minilm(request, FUSION_DEPTH)):
+        for ranking in (lexical(request, FUSION_DEPTH), dense(request, FUSION_DEPTH)):
             for rank, item_id in enumerate(ranking):
                 scores[item_id] = scores.get(item_id, 0.0) + 1 / (RRF_K + rank + 1)
-        return sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        return one_each(request.catalog, sorted(scores, key=scores.__getitem__, reverse=True))
 
     out: dict[str, Ranker] = {"Concierge": concierge, "BM25 alone": bm25, "MiniLM alone": minilm}
     if fusion:

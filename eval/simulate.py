@@ -237,7 +237,8 @@ def simulate_products(
                 if kind == "standard" and user.clues:
                     first += " " + user.clues.pop(0)
                 state = DialogueState(session_id=target.id, catalog=catalog)
-                dialogues.append(talk(variant, state, first, user, {target.id}, SHOP_LIST))
+                dialogues.append(talk(variant, state, first, user, product_of(engine, catalog, target),
+                                      SHOP_LIST))  # fmt: skip
     return out
 
 
@@ -264,7 +265,8 @@ def products_text(results: dict[str, dict[tuple[str, str], list[Dialogue]]], tar
     return (
         f"{targets} seeded random targets per catalog; the same targets and seeded phrasings "
         f"for every row. Success: the target among the {SHOP_LIST} items of a recommendation "
-        f"within {TURNS} turns.\n\n"
+        f"within {TURNS} turns, or on one of their cards as another colour, size or carrier of "
+        f"the product shown.\n\n"
         "| catalog | opener | system | success@5 | turns (successes) | turns (all; failure = 5) "
         "| questions asked | success by turn 1 / 2 / 3 / 4 / 5 |\n"
         "|---|---|---|---:|---:|---:|---:|---|\n" + "\n".join(rows) + "\n"
@@ -294,10 +296,16 @@ def example_dialogue(engine: "Engine", store: Any, catalog: str, seed: int) -> s
             lines.append("bot recommends: " + "; ".join(i.title[:50] for i in turn.items))
         else:
             lines.append(f"bot answers ({turn.reply_key}) {turn.blocker}")
-        if target.id in {i.id for i in turn.items}:
+        if product_of(engine, catalog, target) & {i.id for i in turn.items}:
             break
         message = user.reply(turn)
     return "\n".join(lines)
+
+
+def product_of(engine: "Engine", catalog: str, target: Any) -> set[str]:
+    """The target and its variants: a card of its product offers it (one card per product)."""
+    products = engine.knowledge.index(catalog).products
+    return {target.id, *(v.id for v in products.variants(target.id))}
 
 
 def plot_turns(per_turn: list[dict[int, float]], path: Path) -> None:

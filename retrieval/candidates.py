@@ -18,6 +18,7 @@ from retrieval.records import Item, lead
 from retrieval.rerank import FIELDS, Evidence, Keys, Query, rerank
 from retrieval.store import NUMBER, ItemStore, facet_key
 from retrieval.text import normalize, singular
+from retrieval.variants import Variant
 
 POOL = 200  # items proposed by dense search, and by the neighbours of liked items
 
@@ -119,6 +120,7 @@ class Scored:
     weight: float = 1.0  # w_i in (0, 1]: see retrieval.rerank
     passed: bool = True  # False when nothing passed θ and this is one of the closest
     evidence: tuple[Evidence, ...] = ()
+    variants: tuple[Variant, ...] = ()  # the same product in other colours, sizes, carriers
 
 
 def retrieve(
@@ -205,7 +207,11 @@ def retrieve(
         if w.fields:  # the dense part is now the attention queries' share of S_i
             signals["dense"] = r.score - float(bias[r.index])
         out.append(Scored(items[r.index], r.score, signals, r.weight, r.passed, r.evidence))
-    return out
+    if index is None:  # a catalog too large to hold: its variants are not grouped
+        return out
+    products = index.products  # one per product: the variant that ranks first stands for it
+    return [replace(out[n], variants=tuple(products.variants(out[n].item.id)))
+            for n in products.one_each(s.item.id for s in out)]  # fmt: skip
 
 
 # Words that make another model of the same name: a case for the "iPhone 7 Plus" does not fit an

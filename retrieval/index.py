@@ -17,6 +17,7 @@ import numpy as np
 
 from retrieval.lexical import LexicalIndex
 from retrieval.records import FIELD_NAMES, Item
+from retrieval.variants import Products
 
 # At 384 dimensions, per item: 1.5 kB for the vector, 2.3 kB for the field keys (float16), and the
 # record; about 250 MB at 50k items (BENCHMARKS.md). Above MAX_ITEMS, Chroma searches.
@@ -63,6 +64,7 @@ class CatalogIndex:
         self.ids = [r.id for r in rows]
         self._records = [r.record for r in rows]
         self.position = {item_id: n for n, item_id in enumerate(self.ids)}
+        self.products = Products(Item.from_json(record) for record in self._records)
         dimension = len(rows[0].vector) if rows else 0
         self.vectors = np.array([r.vector for r in rows], np.float32).reshape(len(rows), dimension)
         self.lexical = LexicalIndex(self.ids, [r.text for r in rows])
@@ -135,6 +137,10 @@ class CatalogIndex:
         ItemStore.vectors reads them."""
         rows = [self.position[i] for i in dict.fromkeys(ids) if i in self.position]
         return [Item.from_json(self._records[n]) for n in rows], self.vectors[rows]
+
+    def vectors_of(self, ids: Sequence[str]) -> np.ndarray:
+        """The items' vectors, in the order of `ids` (all held)."""
+        return self.vectors[[self.position[i] for i in ids]]
 
     def fields(
         self, ids: Sequence[str], names: Sequence[str]

@@ -14,6 +14,7 @@ from retrieval.errors import CatalogError
 from retrieval.records import Item, Skipped
 from retrieval.store import ItemStore, Manifest, check_name
 from retrieval.types import FACET as TYPE_FACET
+from retrieval.variants import Products
 
 EMBED_BATCH = 256  # items embedded and written per step: progress stays live, memory flat
 TYPE_NUMBER_SHARE = 0.3  # per-type quartiles of a number need this share of the type's items
@@ -31,6 +32,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    products: tuple[int, int] = (0, 0)  # (products, products sold in several variants)
 
     def summary(self, max_reasons: int = 10) -> str:
         lines = [
@@ -42,6 +44,10 @@ class IngestReport:
             lines.append(
                 f"  {self.merged} rows repeated an id with new facet values and were merged"
             )
+        products, grouped = self.products
+        if grouped:
+            lines.append(f"  {products} products: {grouped} of them in several colours, sizes or "
+                         "carriers, shown as one card each")  # fmt: skip
         lines += [f"  note: {note}" for note in self.notes]
         for skip in self.skipped[:max_reasons]:
             lines.append(f"  skipped {skip.where}: {skip.reason}")
@@ -113,6 +119,7 @@ def ingest_catalog(
         store.delete(name, stale)
         report.removed = len(stale)
     store.save_manifest(build_manifest(name, catalog, store.count(name), path, embedder.name))
+    report.products = Products(catalog.items).counts()
     report.seconds = time.perf_counter() - started
     return report
 

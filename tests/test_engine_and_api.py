@@ -30,7 +30,8 @@ def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
     assert [i["id"] for i in body["items"]] == ["2"]
     item = body["items"][0]
     assert set(item) == {"id", "title", "price", "image_url", "url", "weight", "explanation",
-                         "explanation_sources", "evidence", "attributes", "closest"}  # fmt: skip
+                         "explanation_sources", "evidence", "attributes", "closest",
+                         "variants"}  # fmt: skip
     assert item["weight"] == 1.0 and not item["closest"]  # the best item
     assert {e["part"] for e in item["evidence"]} >= {"need"}
     assert {"facet", "field", "text", "weight"} <= set(item["evidence"][0])  # the contract's

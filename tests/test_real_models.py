@@ -241,3 +241,17 @@ def test_the_seeds_own_example_in_chinese_finds_running_shoes(minilm, tmp_path):
     titles = [i.title for i in turn.items]
     assert len(titles) == 5 and all(re.search(r"(?i)shoes|sneakers", t) for t in titles), titles
     assert all(re.search(r"(?i)(running|sports|training) shoes", t) for t in titles[:3]), titles
+
+
+def test_a_list_of_demo_phones_has_one_card_per_product_and_the_asked_colour(minilm_phones,
+                                                                              minilm):  # fmt: skip
+    engine = _engine(minilm_phones, minilm)
+    products = engine.knowledge.index("phones").products
+    for request in ("an iphone se", "a BLU phone", "an unlocked samsung phone",
+                    "a case for my iphone 6", "a phone under $200"):  # fmt: skip
+        shown = _shown(engine, request)
+        keys = [products.key.get(i.id, i.id) for i in shown]
+        assert len(shown) == 5 and len(set(keys)) == 5, (request, [i.title for i in shown])
+    [first, *_] = _shown(engine, "the iphone se in rose gold")
+    assert "iPhone SE" in first.title and "Rose Gold" in first.title, first.title
+    assert any("Space Gray" in v["title"] for v in first.variants)  # the others, on its card

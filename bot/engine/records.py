@@ -25,6 +25,8 @@ class Recommendation:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
     closest: bool = False  # nothing passed θ: this is one of the closest items, not a match
+    variants: list[dict[str, Any]] = field(default_factory=list)  # {id, title, price, label}:
+    # the same product in another colour, size or carrier (this one fits the need best)
 
     @classmethod
     def from_scored(cls, candidate: Scored) -> "Recommendation":
@@ -46,6 +48,7 @@ class Recommendation:
             evidence=evidence,
             attributes=attributes,
             closest=not candidate.passed,
+            variants=[asdict(v) for v in candidate.variants],
         )
 
 

@@ -28,6 +28,7 @@ from bot.understanding.vocabulary import Vocabulary, normalize
 from prompts.loader import Prompts
 from retrieval.amounts import format_price
 from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retrieve
+from retrieval.diversity import DIVERSITY, POOL, mmr
 from retrieval.embed import Embedder
 from retrieval.interactions import Priors
 from retrieval.store import ItemStore, Manifest
@@ -49,6 +50,7 @@ class EngineConfig:
     weights: Weights = field(default_factory=Weights)  # fusion, rerank temperature and θ
     drafts: int = 0  # top items whose explanation the LLM drafts (templates explain the rest)
     draft_tokens: int = 48  # the length of each draft
+    diversity: float = DIVERSITY  # variety among the shown items, for vague requests
 
 
 class Engine:
@@ -159,7 +161,9 @@ class Engine:
             question = {"facet": choice.facet, "options": choice.options,
                         "text": self.prompts.render("question", facet=choice.facet)}  # fmt: skip
             return plain("ask", question=question, ranking=ranking)
-        top = candidates[: max(1, k or self.k)]
+        top = self._varied(state, candidates, max(1, k or self.k))
+        shown = [c.item.id for c in top]  # the ranking as shown: variety may reorder its head
+        ranking = shown + [i for i in ranking if i not in shown]
         return plain("recommend", items=show(need, top), ranking=ranking, picks=top,
                      would_ask=choice.facet if choice else None)  # fmt: skip
 
@@ -261,6 +265,27 @@ class Engine:
                         priors=self.priors(state.catalog), liked=taste(need),
                         disliked=need.disliked, index=self.knowledge.index(state.catalog),
                         weights=weights)  # fmt: skip
+
+    def _varied(self, state: DialogueState, candidates: list[Scored], k: int) -> list[Scored]:
+        """The k items to show: the ranking's first, and for a vague need (no brand or other
+        value asked, no item named or liked) items unlike each other (retrieval/diversity.py);
+        a client's own setting wins. A catalog too large to hold in memory keeps its order."""
+        need = state.need
+        exact = (
+            need.requested
+            or need.liked
+            or need.suits
+            or any(v for f, v in need.include.items() if f != TYPE_FACET)
+        )
+        diversity = state.diversity
+        if diversity is None:
+            diversity = 0.0 if exact else self.config.diversity
+        index = self.knowledge.index(state.catalog)
+        if not diversity or index is None or len(candidates) <= k:
+            return candidates[:k]
+        pool = candidates[:POOL]
+        vectors = index.vectors_of([c.item.id for c in pool])
+        return [pool[n] for n in mmr([c.score for c in pool], vectors, k, diversity)]
 
     def _relaxed(self, state: DialogueState) -> tuple[list[Scored], str]:
         """The candidates with one constraint left out, and which: the most recent facet value

@@ -33,6 +33,8 @@ class ChatRequest(BaseModel):
     message: str = Field(max_length=200_000)  # longer is refused; over the engine limit, truncated
     catalog: str | None = Field(default=None, max_length=64)
     k: int | None = Field(default=None, ge=1, le=MAX_K)
+    diversity: float | None = Field(default=None, ge=0.0, le=1.0)  # variety among the items,
+    # for this session from now on (0: the ranking's order); unset: the server's default
 
 
 class FeedbackRequest(BaseModel):
@@ -131,6 +133,8 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
         session_id = body.session_id or uuid.uuid4().hex
         with gate.enter(), sessions.lock(session_id):
             state = sessions.get(session_id, catalog)
+            if body.diversity is not None:
+                state.diversity = body.diversity
             turn = engine.respond(state, body.message, body.k)
             sessions.save(state)
         services.after_turn(turn)

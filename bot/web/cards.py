@@ -24,6 +24,24 @@ def safe_url(url: str | None) -> str | None:
     return escape(url.strip(), quote=True)
 
 
+MAX_VARIANTS = 4  # named on a card; the rest counted
+
+
+def variants(others: list[dict[str, Any]], currency: str | None) -> str:
+    """The product's other colours, sizes or carriers, by what sets each apart (or its price,
+    where the catalog says nothing else)."""
+    if not others:
+        return ""
+
+    def name(v: dict[str, Any]) -> str:
+        price = v.get("price")
+        return v.get("label") or (format_price(price, currency) if price is not None else "")
+
+    names = [escape(name(v) or v["title"]) for v in others[:MAX_VARIANTS]]
+    more = f" and {len(others) - MAX_VARIANTS} more" if len(others) > MAX_VARIANTS else ""
+    return f'<p class="cc-variants">Also as: {"; ".join(dict.fromkeys(names))}{more}</p>'
+
+
 def card(
     item: dict[str, Any], number: int, currency: str | None, mark: str = "", details: bool = False
 ) -> str:
@@ -66,6 +84,7 @@ def card(
         f'<div class="cc-body"><h3 class="cc-title"><span class="cc-n">{number}.</span> {heading}'
         f'</h3><div class="cc-meta">{" ".join(meta)}</div>'
         f'<p class="cc-why">{escape(item.get("explanation") or "")}</p>'
+        f"{variants(item.get('variants') or [], currency)}"
         f'<div class="cc-chips">{chips}</div>'
         f'<div class="cc-weight" title="attention weight {weight:.2f}">'
         f'<span style="width:{max(2.0, weight * 100):.0f}%"></span></div>'
@@ -203,6 +222,7 @@ CSS = """
 .cc-quick .row,.cc-quick .form{flex-wrap:wrap!important;gap:6px!important}
 .cc-quick button{border-radius:999px!important;flex:0 0 auto!important;width:auto!important;
  max-width:100%;white-space:normal!important;overflow-wrap:anywhere}
+.cc-variants{font-size:12px;color:var(--body-text-color-subdued);margin:2px 0 6px}
 .cc-header{align-items:center!important}
 .cc-header>button{align-self:center!important;height:auto!important;flex:0 0 auto!important}
 @media (max-width:640px){.cc-img{width:64px;height:64px}.cc-actions{margin-left:0}}

@@ -1,0 +1,120 @@
+"""Items that are one product in another colour, capacity, size or carrier: "Apple - iPhone SE
+16GB - Gold (AT&T)" and "Apple - iPhone SE 64GB - Silver (Verizon)" are one product to a
+shopper, and a list of five should not spend three places on it.
+
+Two items are variants when they have the same brand and type and their titles are the same
+once the variant parts are taken out: colours (the catalog's own colour values and the common
+colour words), capacities and sizes ("16GB", "160x200 cm"), and bracketed words that many titles
+share ("(AT&T)", "(Unlocked)": an offer, not a model; "(2016)" has a digit and stays). Where the
+title is a bare name (IKEA's "MALM" is a bed, a chest and a desk), the lead of the description
+is part of the product too ("Bed frame, high" is not "Bed frame with storage").
+"""
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retrieval.enrich import COLOURS, MULTIWORD_COLOURS
+from retrieval.quantities import find_quantities
+from retrieval.records import Item
+from retrieval.text import clean_text
+from retrieval.types import FACET as TYPE_FACET
+
+_BRACKET = re.compile(r"\(([^()]{1,30})\)")
+SHARED_BRACKET = 2  # a bracketed word in this many titles is an offer (a carrier), not a model
+NAME_WORDS = 2  # a title of this many words or fewer is a name: the description's lead counts
+LEAD_WORDS = 6
+COLOUR_FACETS = ("colour", "color")
+_VARIANT_QUANTITIES = frozenset({"storage_gb", "ram_gb", "length_cm", "width_cm", "depth_cm",
+                                 "height_cm", "size_in", "volume_ml", "weight_g"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another item of the same product, as a card offers it."""
+
+    id: str
+    title: str
+    price: float | None
+    label: str  # what sets it apart: "64GB · Silver · Verizon" ("" when the catalog says not)
+
+
+class Products:
+    """Which items of a catalog are one product: a key per item, and what sets each variant
+    apart ("16GB · Gold · AT&T"), for its card."""
+
+    def __init__(self, items: Iterable[Item]) -> None:
+        items = list(items)
+        shared = Counter(
+            b.strip().lower() for i in items for b in set(_BRACKET.findall(i.title))
+            if not any(c.isdigit() for c in b)
+        )  # fmt: skip
+        self._offers = {b for b, n in shared.items() if n >= SHARED_BRACKET}
+        colours = {v.lower() for i in items for f in COLOUR_FACETS for v in i.facets.get(f, ())}
+        words = sorted(colours | set(COLOURS) | set(MULTIWORD_COLOURS), key=len, reverse=True)
+        spelled = [re.escape(w).replace(r"\ ", r"[\s-]") for w in words]  # "off-white"
+        self._colour = re.compile(r"\b(?:" + "|".join(spelled) + r")\b", re.I)
+        self.key: dict[str, str] = {}
+        self.label: dict[str, str] = {}
+        self._brief = {item.id: (item.title, item.price) for item in items}
+        for item in items:
+            if item.facets.get(TYPE_FACET):  # films and other named things have no variants
+                self.key[item.id], self.label[item.id] = self._read(item)
+        self.members: dict[str, list[str]] = {}
+        for item_id, key in self.key.items():
+            self.members.setdefault(key, []).append(item_id)
+
+    def variants(self, item_id: str) -> list[Variant]:
+        """The other items of the same product, in catalog order."""
+        key = self.key.get(item_id)
+        others = [i for i in self.members.get(key, []) if i != item_id] if key else []
+        return [Variant(i, *self._brief[i], self.label[i]) for i in others]
+
+    def one_each(self, ids: Iterable[str]) -> list[int]:
+        """The positions in `ids` of the first item of each product."""
+        seen: set[str] = set()
+        out = []
+        for n, item_id in enumerate(ids):
+            key = self.key.get(item_id, item_id)
+            if key not in seen:
+                seen.add(key)
+                out.append(n)
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        """(products, products with more than one item): an item of no product is its own."""
+        grouped = sum(len(m) - 1 for m in self.members.values())
+        return len(self._brief) - grouped, sum(len(m) > 1 for m in self.members.values())
+
+    def _read(self, item: Item) -> tuple[str, str]:
+        """The item's product key, and the parts of its title taken out (its variant label)."""
+        title, removed = self._strip(clean_text(item.title))
+        if len(title.split()) <= NAME_WORDS and item.description:
+            lead, more = self._strip(clean_text(item.description))
+            title = f"{title} {' '.join(lead.split()[:LEAD_WORDS])}"
+            removed = removed or more[:3]
+        if not title.strip():
+            return item.id, ""
+        brand = ",".join(item.facets.get("brand", ()))
+        kinds = ",".join(sorted(item.facets.get(TYPE_FACET, ())))
+        return f"{brand.lower()}|{kinds}|{title}", " · ".join(removed)
+
+    def _strip(self, text: str) -> tuple[str, list[str]]:
+        """The text without its variant parts, as words; and the parts, in order."""
+        spans = [(m.start(), m.end(), m.group(1).strip()) for m in _BRACKET.finditer(text)
+                 if m.group(1).strip().lower() in self._offers]  # fmt: skip
+        spans += [(q.start, q.end, text[q.start : q.end]) for q in find_quantities(text)
+                  if q.name in _VARIANT_QUANTITIES]  # fmt: skip
+        spans += [(m.start(), m.end(), m.group(0)) for m in self._colour.finditer(text)]
+        spans.sort()
+        kept, removed, at = [], [], 0
+        for start, end, part in spans:
+            if start < at:
+                continue
+            kept.append(text[at:start])
+            removed.append(part)
+            at = end
+        kept.append(text[at:])
+        words = re.sub(r"[^\w]+", " ", " ".join(kept).lower()).split()
+        return " ".join(words), removed

@@ -1,0 +1,78 @@
+"""One card per product: colours, capacities and carriers of one product are grouped
+(retrieval/variants.py), the variant that fits the need stands for it, the others are offered."""
+
+from bot.state import DialogueState
+from retrieval.records import Item
+from retrieval.variants import Products
+from tests.conftest import engine_over
+
+
+def phone(n: int, title: str, colour: str = "", brand: str = "Apple", kind: str = "phone") -> Item:
+    facets = {"brand": (brand,), "type": (kind,)} | ({"colour": (colour,)} if colour else {})
+    return Item(id=str(n), title=title, price=100.0 + n, facets=facets)
+
+
+CATALOG = [
+    phone(1, "Apple - iPhone SE 16GB - Gold (AT&T)", "gold"),
+    phone(2, "Apple - iPhone SE 64GB - Silver (Verizon)", "silver"),
+    phone(3, "Apple - iPhone SE 16GB - Rose Gold (Sprint)", "rose gold"),
+    phone(4, "Apple - iPhone 7 32GB - Black (AT&T)", "black"),
+    phone(5, "Samsung - Galaxy J3 (2016) 4G LTE - Black (Verizon)", "black", "Samsung"),
+    phone(6, "Samsung - Galaxy J3 4G LTE - White (Sprint)", "white", "Samsung"),
+    phone(7, "OtterBox - Case for iPhone SE - Black (AT&T)", "black", "OtterBox", "case"),
+    Item(id="m1", title="Black Panther (2018)"),  # films: no type, never grouped
+    Item(id="m2", title="The Pink Panther (2018)"),
+]
+
+
+def test_colours_capacities_and_carriers_of_one_product_are_one_product():
+    products = Products(CATALOG)
+    assert [v.id for v in products.variants("1")] == ["2", "3"]
+    assert [v.label for v in products.variants("1")] == ["64GB · Silver · Verizon",
+                                                         "16GB · Rose Gold · Sprint"]  # fmt: skip
+    assert products.variants("4") == []  # an iPhone 7 is another phone
+    assert products.variants("5") == []  # "(2016)" names a model: kept
+    assert products.variants("7") == []  # a case is not a phone, whatever its title shares
+    assert products.variants("m1") == [] and products.counts() == (7, 1)
+
+
+def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store, fake_embedder):
+    rows = [{"id": i.id, "name": i.title, "price": i.price, "brand": i.facets["brand"][0],
+             "colour": i.facets.get("colour", ("",))[0], "category": "Cell Phones"}
+            for i in CATALOG[:6]]  # fmt: skip
+    engine = engine_over(store, fake_embedder, {"phones": rows}, tmp_path, k=5)
+    turn = engine.turn(DialogueState(catalog="phones"), "an apple iphone se", ask=False)
+    se = [i for i in turn.items if "iPhone SE" in i.title]
+    assert len(se) == 1  # not three cards of one phone
+    assert {v["id"] for v in se[0].variants} | {se[0].id} == {"1", "2", "3"}
+    assert all({"id", "title", "price", "label"} <= set(v) for v in se[0].variants)
+    gold = engine.turn(DialogueState(catalog="phones"), "the iphone se in rose gold", ask=False)
+    assert gold.items[0].id == "3"  # the variant asked for stands for the product
+
+
+def test_variety_keeps_the_best_first_and_trades_a_near_duplicate_for_something_else():
+    import numpy as np
+
+    from retrieval.diversity import mmr
+
+    vectors = np.array([[1.0, 0.0], [0.99, 0.1], [0.98, 0.15], [0.0, 1.0]])
+    scores = [1.0, 0.95, 0.9, 0.6]
+    assert mmr(scores, vectors, 3, 0.0) == [0, 1, 2]  # off: the ranking's order
+    assert mmr(scores, vectors, 3, 0.5) == [0, 3, 1]  # the unlike item moves up
+    assert mmr(scores, vectors, 3, 1.0)[0] == 0 and mmr(scores[:1], vectors, 3, 0.5) == [0]
+
+
+def test_variety_is_for_vague_requests_and_a_client_can_set_it(tmp_path, store, fake_embedder):
+    from tests.catalogs import PHONES
+
+    engine = engine_over(store, fake_embedder, {"phones": PHONES}, tmp_path, k=3, diversity=1.0)
+    still = engine_over(store, fake_embedder, {}, tmp_path, k=3, diversity=0.0)
+
+    def shown(engine, message, **state):
+        turn = engine.turn(DialogueState(catalog="phones", **state), message, ask=False)
+        return [i.id for i in turn.items]
+
+    assert shown(engine, "a samsung phone") == shown(still, "a samsung phone")  # a brand: exact
+    assert shown(engine, "a smartphone") != shown(still, "a smartphone")  # vague: varied
+    assert shown(engine, "a smartphone", diversity=0.0) == shown(still, "a smartphone")
+    assert shown(engine, "a smartphone")[0] == shown(still, "a smartphone")[0]
