@@ -21,7 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,7 @@ class Dialogue:
     success: int | None  # the turn at which a target was in a recommended list
     questions: int
     said: list[str]  # the simulated user's messages after the first
+    shown: list[list[str]] = field(default_factory=list)  # each recommendation's items
 
 
 def talk(
@@ -74,15 +75,18 @@ def talk(
     turns: int = TURNS,
 ) -> Dialogue:
     """Up to `turns` bot turns; ends when a recommendation lists a target in its top `listed`."""
-    message, rankings, questions = first, [], 0
+    message, rankings, questions, shown = first, [], 0, []
     for n in range(1, turns + 1):
         turn = engine.turn(state, message, listed)
         rankings.append(turn.ranking)
         questions += turn.action == "ask"
+        if turn.action == "recommend":
+            shown.append([i.id for i in turn.items])
         if turn.action == "recommend" and targets & {i.id for i in turn.items}:
-            return Dialogue(rankings + [turn.ranking] * (turns - n), n, questions, user.said)
+            return Dialogue(rankings + [turn.ranking] * (turns - n), n, questions, user.said,
+                            shown)  # fmt: skip
         message = user.reply(turn)
-    return Dialogue(rankings, None, questions, user.said)
+    return Dialogue(rankings, None, questions, user.said, shown)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class Config:
     name: str
     max_questions: int = 2
     weights: Any = None  # retrieval.candidates.Weights; None: the default
+    diversity: float | None = None  # a client's variety setting; None: the engine's default
 
 
 def configured(engine: "Engine", config: Config) -> "Engine":
@@ -107,13 +112,14 @@ def redial_configs() -> list[Config]:
 
 def simulate_redial(
     engine: "Engine", store: Any, cases: list[dict], folds: int, seed: int,
-    log: Callable[[str], None],
+    log: Callable[[str], None], configs: Sequence[Config] = (),
 ) -> dict[str, list[tuple[list[str], Dialogue]]]:  # fmt: skip
     """Each config's (targets, dialogue) per case, priors cross-fitted by dialogue id."""
     ids_by_name = movie_ids()
     dialogs = read_jsonl(REDIAL / "dev_dialogs.jsonl")
-    out: dict[str, list[tuple[list[str], Dialogue]]] = {c.name: [] for c in redial_configs()}
-    variants = [(c.name, configured(engine, c)) for c in redial_configs()]
+    configs = configs or redial_configs()
+    out: dict[str, list[tuple[list[str], Dialogue]]] = {c.name: [] for c in configs}
+    variants = [(c, configured(engine, c)) for c in configs]
     with tempfile.TemporaryDirectory() as tmp:
         for fold, (todo, _, events) in enumerate(fold_events(cases, dialogs, folds, Path(tmp))):
             use_priors(engine, events)
@@ -124,11 +130,12 @@ def simulate_redial(
                 pairs = [(m["role"], m["content"]) for m in messages(case)]
                 history = engine.replay("redial", pairs)
                 items = store.get("redial", targets)
-                for name, variant in variants:
+                for config, variant in variants:
                     user = movie_user_for(items, seed, n)
-                    dialogue = talk(variant, copy.deepcopy(history), pairs[-1][1], user,
-                                    set(targets), MOVIE_LIST)  # fmt: skip
-                    out[name].append((targets, dialogue))
+                    state = copy.deepcopy(history)
+                    state.diversity = config.diversity
+                    dialogue = talk(variant, state, pairs[-1][1], user, set(targets), MOVIE_LIST)
+                    out[config.name].append((targets, dialogue))
             log(f"fold {fold + 1}/{folds}: {len(todo)} cases")
     return out
 
@@ -236,9 +243,10 @@ def simulate_products(
                     first = opener(broad if kind == "vague" else finest_category(target), rng)
                 if kind == "standard" and user.clues:
                     first += " " + user.clues.pop(0)
-                state = DialogueState(session_id=target.id, catalog=catalog)
-                dialogues.append(talk(variant, state, first, user, product_of(engine, catalog, target),
-                                      SHOP_LIST))  # fmt: skip
+                state = DialogueState(session_id=target.id, catalog=catalog,
+                                      diversity=config.diversity)  # fmt: skip
+                wanted = product_of(engine, catalog, target)
+                dialogues.append(talk(variant, state, first, user, wanted, SHOP_LIST))
     return out
 
 
@@ -304,8 +312,10 @@ def example_dialogue(engine: "Engine", store: Any, catalog: str, seed: int) -> s
 
 def product_of(engine: "Engine", catalog: str, target: Any) -> set[str]:
     """The target and its variants: a card of its product offers it (one card per product)."""
-    products = engine.knowledge.index(catalog).products
-    return {target.id, *(v.id for v in products.variants(target.id))}
+    index = engine.knowledge.index(catalog)
+    if index is None:  # a catalog too large to hold: its variants are not grouped
+        return {target.id}
+    return {target.id, *(v.id for v in index.products.variants(target.id))}
 
 
 def plot_turns(per_turn: list[dict[int, float]], path: Path) -> None:

@@ -24,7 +24,7 @@ from bot.explaining.explain import Explainer
 from bot.state import DialogueState, Message, Need
 from bot.understanding.chinese import Translator, is_chinese
 from bot.understanding.understand import Understanding, understand
-from bot.understanding.vocabulary import Vocabulary, normalize
+from bot.understanding.vocabulary import NAME_FACETS, Vocabulary, normalize
 from prompts.loader import Prompts
 from retrieval.amounts import format_price
 from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retrieve
@@ -267,16 +267,13 @@ class Engine:
                         weights=weights)  # fmt: skip
 
     def _varied(self, state: DialogueState, candidates: list[Scored], k: int) -> list[Scored]:
-        """The k items to show: the ranking's first, and for a vague need (no brand or other
-        value asked, no item named or liked) items unlike each other (retrieval/diversity.py);
-        a client's own setting wins. A catalog too large to hold in memory keeps its order."""
+        """The k items to show: the ranking's first, and for a vague need (no brand named, no
+        item named or liked, nothing it must fit) items unlike each other
+        (retrieval/diversity.py); a client's own setting wins. A catalog too large to hold in
+        memory keeps its order."""
         need = state.need
-        exact = (
-            need.requested
-            or need.liked
-            or need.suits
-            or any(v for f, v in need.include.items() if f != TYPE_FACET)
-        )
+        named = any(need.include.get(f) for f in NAME_FACETS)  # a brand, a designer, a star
+        exact = need.requested or need.liked or need.suits or named
         diversity = state.diversity
         if diversity is None:
             diversity = 0.0 if exact else self.config.diversity
