@@ -17,6 +17,7 @@ the item's text never mentions, another item's price, and another colour or genr
 
 import argparse
 import random
+import re
 import statistics
 import time
 from collections import Counter
@@ -102,6 +103,12 @@ def run(engine: Any, store: Any, catalogs: list[str], want: int, rng: random.Ran
     return pairs, turn_times, raw_times
 
 
+# A sentence that says more than the title, the price and the filters the item passed: a quote
+# of what was wanted, its place among the items shown, or a part of the request it misses.
+TELLS = re.compile(r"You wanted |of these|\bonly \S.* here\b|is not the |is over your |under your "
+                   r"\S+ minimum")  # fmt: skip
+
+
 @dataclass
 class Pair:
     catalog: str
@@ -182,13 +189,21 @@ def main(argv: list[str] | None = None) -> None:
         return (f"| {label} | {len(turns)} | {whole}/{len(drafts)} | {accepted}/{drafted} | "
                 f"{ms(turns)} | {ms(raw)} | {ratio:.2f} |")  # fmt: skip
 
+    defaults = [p.explanation.text for p in runs[0][1]]  # the default: templates, no drafts
+    telling = sum(bool(TELLS.search(t)) for t in defaults)
+    quoting = sum("You wanted " in t for t in defaults)  # all the templates said before
     text = (
         f"Machine: {machine()}. {len(pairs)} (need, item) pairs from recommend turns of 3 items "
         f"on {', '.join(catalogs)}, default chat model (packaged SmolLM2-135M, CPU).\n\n"
         f"| | |\n|---|---:|\n"
         f"| shown explanations verified again from scratch | {verified}/{len(pairs)} "
         f"({verified / len(pairs):.0%}) |\n"
-        f"| planted facts caught | {sum(caught.values())}/{sum(tried.values())} |\n\n"
+        f"| planted facts caught | {sum(caught.values())}/{sum(tried.values())} |\n"
+        f"| default explanations that say more than the title, price and filters asked (a "
+        f"quote of what was wanted, what sets the item apart, what it misses) | "
+        f"{telling}/{len(defaults)} ({telling / max(1, len(defaults)):.0%}) |\n"
+        f"| of them, with a quote of what was wanted (the only such sentence before standings "
+        f"and misses) | {quoting}/{len(defaults)} ({quoting / max(1, len(defaults)):.0%}) |\n\n"
         "Planted facts caught, by kind: "
         + ", ".join(f"{k} {caught[k]}/{tried[k]}" for k in KINDS if tried[k])
         + ". Why draft sentences failed (the kind of each unverified claim): "

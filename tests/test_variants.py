@@ -1,7 +1,10 @@
 """One card per product: colours, capacities and carriers of one product are grouped
 (retrieval/variants.py), the variant that fits the need stands for it, the others are offered."""
 
+import json
+
 from bot.state import DialogueState
+from retrieval.ingest import ingest
 from retrieval.records import Item
 from retrieval.variants import Products
 from tests.conftest import engine_over
@@ -40,6 +43,10 @@ def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store,
     rows = [{"id": i.id, "name": i.title, "price": i.price, "brand": i.facets["brand"][0],
              "colour": i.facets.get("colour", ("",))[0], "category": "Cell Phones"}
             for i in CATALOG[:6]]  # fmt: skip
+    path = tmp_path / "variants.json"
+    path.write_text(json.dumps(rows))
+    report = ingest(path, "phones", store, fake_embedder, progress=False)
+    assert "4 products: 1 of them in several colours, sizes or carriers" in report.summary()
     engine = engine_over(store, fake_embedder, {"phones": rows}, tmp_path, k=5)
     turn = engine.turn(DialogueState(catalog="phones"), "an apple iphone se", ask=False)
     se = [i for i in turn.items if "iPhone SE" in i.title]
@@ -76,3 +83,15 @@ def test_variety_is_for_vague_requests_and_a_client_can_set_it(tmp_path, store, 
     assert shown(engine, "a smartphone") != shown(still, "a smartphone")  # vague: varied
     assert shown(engine, "a smartphone", diversity=0.0) == shown(still, "a smartphone")
     assert shown(engine, "a smartphone")[0] == shown(still, "a smartphone")[0]
+
+
+def test_more_brings_other_products_not_another_colour_of_one_shown(tmp_path, store,
+                                                                      fake_embedder):  # fmt: skip
+    rows = [{"id": i.id, "name": i.title, "price": i.price, "brand": i.facets["brand"][0],
+             "category": "Cell Phones"} for i in CATALOG[:6]]  # fmt: skip
+    engine = engine_over(store, fake_embedder, {"phones": rows}, tmp_path, k=1)
+    state = DialogueState(catalog="phones")
+    first = engine.respond(state, "an apple iphone se")
+    more = engine.respond(state, "any others?")
+    products = engine.knowledge.index("phones").products
+    assert products.key[more.items[0].id] != products.key[first.items[0].id]

@@ -410,7 +410,9 @@ def show(need: Need, top: list[Scored]) -> list[Recommendation]:
     """The items as shown; the need remembers them (numbered, and as seen)."""
     items = [Recommendation.from_scored(c) for c in top]
     need.last_shown = [i.id for i in items]
-    need.shown += [i.id for i in items if i.id not in need.shown]
+    # the variants offered on a card count as seen: "more" brings other products
+    seen = [i.id for i in items] + [v.id for c in top for v in c.variants]
+    need.shown += [i for i in seen if i not in need.shown]
     return items
 
 
