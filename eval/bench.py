@@ -44,6 +44,9 @@ STEPS = [
     Step("bench_load", (), ("--quick",), needs_shared=False, store=True),
     Step("natural", (), ("--quick",), store=True),  # Myntra needs ../shared
     Step("searchbox", (), ("--quick",), store=True),
+    Step(
+        "bias", ("--targets", "100", "--cases", "300"), ("--quick",), needs_shared=False, store=True
+    ),  # its ReDial half needs ../shared
 ]
 
 

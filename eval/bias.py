@@ -106,7 +106,7 @@ def plot(points: dict[str, list[tuple[float, float]]], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 targets, 40 cases, slices")
+    parser.add_argument("--quick", action="store_true", help="10 targets, 20 cases, slices")
     parser.add_argument("--targets", type=int, default=100, help="targets per product catalog")
     parser.add_argument("--cases", type=int, default=300, help="ReDial dev cases (seeded)")
     parser.add_argument("--folds", type=int, default=5)
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="update this Markdown file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.targets, args.cases, args.folds = 20, 40, 2
+        args.targets, args.cases, args.folds = 10, 20, 2
     started = time.perf_counter()
     have_redial = (REDIAL / "dev_cases.jsonl").exists()
     shops = [c for c in SHOPS if (ROOT / "data" / PRODUCTS[c][0]).exists()]  # Myntra: ../shared

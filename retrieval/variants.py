@@ -37,12 +37,13 @@ class Variant:
     id: str
     title: str
     price: float | None
-    label: str  # what sets it apart: "64GB · Silver · Verizon" ("" when the catalog says not)
+    label: str  # what sets it apart from the item shown: "64GB · Silver" ("" if the catalog
+    # says nothing: a card shows its price)
 
 
 class Products:
     """Which items of a catalog are one product: a key per item, and what sets each variant
-    apart ("16GB · Gold · AT&T"), for its card."""
+    apart ("64GB · Silver · Verizon" beside the 16GB gold AT&T one), for its card."""
 
     def __init__(self, items: Iterable[Item]) -> None:
         items = list(items)
@@ -56,11 +57,11 @@ class Products:
         spelled = [re.escape(w).replace(r"\ ", r"[\s-]") for w in words]  # "off-white"
         self._colour = re.compile(r"\b(?:" + "|".join(spelled) + r")\b", re.I)
         self.key: dict[str, str] = {}
-        self.label: dict[str, str] = {}
+        self.parts: dict[str, list[str]] = {}  # what sets each item apart: "16GB", "Gold"
         self._brief = {item.id: (item.title, item.price) for item in items}
         for item in items:
             if item.facets.get(TYPE_FACET):  # films and other named things have no variants
-                self.key[item.id], self.label[item.id] = self._read(item)
+                self.key[item.id], self.parts[item.id] = self._read(item)
         self.members: dict[str, list[str]] = {}
         for item_id, key in self.key.items():
             self.members.setdefault(key, []).append(item_id)
@@ -69,7 +70,13 @@ class Products:
         """The other items of the same product, in catalog order."""
         key = self.key.get(item_id)
         others = [i for i in self.members.get(key, []) if i != item_id] if key else []
-        return [Variant(i, *self._brief[i], self.label[i]) for i in others]
+        return [Variant(i, *self._brief[i], self.label(i, item_id)) for i in others]
+
+    def label(self, item_id: str, beside: str) -> str:
+        """What sets `item_id` apart from `beside` ("Silver", not "8GB · Unlocked · Silver"
+        beside the 8GB unlocked white one)."""
+        mine = {p.lower() for p in self.parts.get(beside, [])}
+        return " · ".join(p for p in self.parts.get(item_id, []) if p.lower() not in mine)
 
     def one_each(self, ids: Iterable[str]) -> list[int]:
         """The positions in `ids` of the first item of each product."""
@@ -87,18 +94,18 @@ class Products:
         grouped = sum(len(m) - 1 for m in self.members.values())
         return len(self._brief) - grouped, sum(len(m) > 1 for m in self.members.values())
 
-    def _read(self, item: Item) -> tuple[str, str]:
-        """The item's product key, and the parts of its title taken out (its variant label)."""
+    def _read(self, item: Item) -> tuple[str, list[str]]:
+        """The item's product key, and the parts of its title taken out (what sets it apart)."""
         title, removed = self._strip(clean_text(item.title))
         if len(title.split()) <= NAME_WORDS and item.description:
             lead, more = self._strip(clean_text(item.description))
             title = f"{title} {' '.join(lead.split()[:LEAD_WORDS])}"
             removed = removed or more[:3]
         if not title.strip():
-            return item.id, ""
+            return item.id, []
         brand = ",".join(item.facets.get("brand", ()))
         kinds = ",".join(sorted(item.facets.get(TYPE_FACET, ())))
-        return f"{brand.lower()}|{kinds}|{title}", " · ".join(removed)
+        return f"{brand.lower()}|{kinds}|{title}", removed
 
     def _strip(self, text: str) -> tuple[str, list[str]]:
         """The text without its variant parts, as words; and the parts, in order."""

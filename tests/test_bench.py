@@ -17,7 +17,7 @@ from tests.conftest import ROOT, needs_shared
 pytestmark = [pytest.mark.real, needs_shared]
 SECTIONS = ["bench_ingest", "bench_retrieval", "bench_turns", "redial", "simulate_redial",
             "simulate_products", "products", "enrichment", "explanations", "load", "natural",
-            "searchbox", "bench"]  # fmt: skip
+            "searchbox", "bias", "bench"]  # fmt: skip
 
 
 def cell(text: str, row: str, column: int) -> float:
@@ -55,3 +55,6 @@ def test_quick_bench_regenerates_every_section(tmp_path, model_cache):
     natural = re.search(r"^\| phones \| \d+ \| Concierge \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
     assert natural and float(natural.group(1)) > 0
     assert re.search(r"^\| all \| \d+ \| BM25 \+ MiniLM, reciprocal-rank fusion \| ", text, re.M)
+    # whom it favours: every variety setting on every catalog, with what it costs
+    assert len(re.findall(r"^\| (phones|ikea|myntra|redial \(first 10\)) \| (off|default|every)",
+                          text, re.M)) == 16  # fmt: skip

@@ -4,6 +4,9 @@
 import json
 
 from bot.state import DialogueState
+from bot.web.services import Services
+from bot.web.sessions import Database, EventLog, Sessions
+from bot.web.ui import Controller
 from retrieval.ingest import ingest
 from retrieval.records import Item
 from retrieval.variants import Products
@@ -31,8 +34,10 @@ CATALOG = [
 def test_colours_capacities_and_carriers_of_one_product_are_one_product():
     products = Products(CATALOG)
     assert [v.id for v in products.variants("1")] == ["2", "3"]
-    assert [v.label for v in products.variants("1")] == ["64GB · Silver · Verizon",
-                                                         "16GB · Rose Gold · Sprint"]  # fmt: skip
+    assert [v.label for v in products.variants("1")] == [
+        "64GB · Silver · Verizon",
+        "Rose Gold · Sprint",
+    ]  # not its 16GB
     assert products.variants("4") == []  # an iPhone 7 is another phone
     assert products.variants("5") == []  # "(2016)" names a model: kept
     assert products.variants("7") == []  # a case is not a phone, whatever its title shares
@@ -55,6 +60,11 @@ def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store,
     assert all({"id", "title", "price", "label"} <= set(v) for v in se[0].variants)
     gold = engine.turn(DialogueState(catalog="phones"), "the iphone se in rose gold", ask=False)
     assert gold.items[0].id == "3"  # the variant asked for stands for the product
+    db = Database(tmp_path / "s.db")
+    control = Controller(Services(engine, Sessions(db), EventLog(db)), "phones")
+    *_, (_, _, view) = control.respond("an apple iphone se", [], "", "phones")
+    [card] = [i for i in view["items"] if "iPhone SE" in i["title"]]
+    assert len(card["variants"]) == 2  # the card in the browser offers them too
 
 
 def test_variety_keeps_the_best_first_and_trades_a_near_duplicate_for_something_else():

@@ -135,6 +135,8 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     out = {k: item[k] for k in keep}
     out["evidence"] = [{"field": e["field"], "text": e["text"]} for e in item["evidence"]]
     out["attributes"] = item["attributes"]
+    out["variants"] = [{k: v[k] for k in ("id", "title", "price", "label")}
+                       for v in item.get("variants") or []]  # fmt: skip
     return out
 
 
