@@ -124,4 +124,5 @@ class Products:
             at = end
         kept.append(text[at:])
         words = re.sub(r"[^\w]+", " ", " ".join(kept).lower()).split()
-        return " ".join(words), removed
+        unique = {p.lower(): p for p in reversed(removed)}  # "Black/Black": one Black
+        return " ".join(words), [p for p in removed if unique.pop(p.lower(), None)]
