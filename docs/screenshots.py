@@ -5,7 +5,7 @@ shop's page, each after a real chat with a running Concierge.
     .venv/bin/python docs/screenshots.py --app http://127.0.0.1:7860
 
 Needs the test dependencies (Playwright) and Debian's Chromium (`apt-get install chromium`).
-The shop page (docs/example-shop/web-component.html) is served on port 8765 by this script; the
+The shop page (docs/example-shop/index.html) is served on port 8765 by this script; the
 app must allow that origin, as above, or the shop picture shows an empty widget.
 """
 
@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> None:
             for name, where, width, height in SHOTS:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 if where == "shop":
-                    page.goto(f"http://127.0.0.1:{SHOP_PORT}/web-component.html"
-                              f"?concierge={args.app}")  # fmt: skip
+                    page.goto(f"http://127.0.0.1:{SHOP_PORT}/index.html"
+                              f"?concierge={args.app}&embed=component")  # fmt: skip
                     chat(page.locator("gradio-app"), REQUEST)
                 else:
                     page.goto(args.app + where)

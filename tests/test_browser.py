@@ -114,9 +114,9 @@ NO_BROKEN_IMAGE = """() => [...document.querySelectorAll('.cc-img img')]
 def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     page.goto(real_app.base + "/")
     ready(page)
-    send(page, "an unlocked iPhone")
+    send(page, "a phone")
     quick = page.locator(".cc-quick button")
-    quick.first.wait_for(timeout=60_000)  # the bot asks (colour) and offers the options
+    quick.first.wait_for(timeout=60_000)  # the bot asks (the brand) and offers the options
     options = quick.all_inner_texts()
     assert len(options) >= 3 and options[-1] == "Any"
     assert page.evaluate(OVERLAPS, ".cc-quick button") == []  # readable chips, not a pile
@@ -126,7 +126,7 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     cards = page.locator(".cc-card")
     cards.first.wait_for(timeout=90_000)
     assert cards.count() >= 3
-    assert options[0].lower() in cards.first.inner_text().lower()  # the colour picked
+    assert options[0].lower() in cards.first.inner_text().lower()  # the brand picked
     page.locator(".cc-why").first.wait_for()  # explanations on the cards
     assert page.get_by_text("on the cards").count() >= 1
     assert page.evaluate(ACTIONS_INSIDE)
@@ -186,7 +186,8 @@ def test_the_web_component_in_a_shop_page_loads_gradio_from_the_app_not_a_cdn(
     loaded: list[str] = []
     page.on("requestfinished", lambda request: loaded.append(request.url))
     try:
-        page.goto(f"http://127.0.0.1:{shop_port}/web-component.html?concierge={real_app.base}")
+        page.goto(f"http://127.0.0.1:{shop_port}/index.html?concierge={real_app.base}"
+                  "&embed=component")  # fmt: skip
         app = page.locator("gradio-app")
         ready(app)
         send(app, "a phone under $300")
