@@ -22,9 +22,13 @@ from retrieval.text import clean_text
 from retrieval.types import FACET as TYPE_FACET
 
 _BRACKET = re.compile(r"\(([^()]{1,30})\)")
+# The title's last part after " - ", where shops put the colour ("Galaxy S7 - Gold Platinum").
+_LAST_PART = re.compile(r"\s[-–|]\s*([^-–|()]{2,30}?)\s*(?:\([^)]*\))?\s*$")
 SHARED_BRACKET = 2  # a bracketed word in this many titles is an offer (a carrier), not a model
 NAME_WORDS = 2  # a title of this many words or fewer is a name: the description's lead counts
 LEAD_WORDS = 6
+COMMON_SHARE = 0.5  # a word in more than this share of a type's titles names no product
+COMMON_MIN_ITEMS = 20  # ... among at least this many items of the type
 COLOUR_FACETS = ("colour", "color")
 _VARIANT_QUANTITIES = frozenset({"storage_gb", "ram_gb", "length_cm", "width_cm", "depth_cm",
                                  "height_cm", "size_in", "volume_ml", "weight_g"})  # fmt: skip
@@ -39,6 +43,20 @@ class Variant:
     price: float | None
     label: str  # what sets it apart from the item shown: "64GB · Silver" ("" if the catalog
     # says nothing: a card shows its price)
+
+
+def _common_words(read: Iterable[tuple[str, str, list[str], list[str]]]) -> dict[str, set[str]]:
+    """Per type, the words in more than half of its titles ("cell phone", "with ... memory"):
+    they tell no product from another, and one title has them where its twin does not."""
+    titles: dict[str, list[set[str]]] = {}
+    for kinds, _, words, _ in read:
+        titles.setdefault(kinds, []).append(set(words))
+    out = {}
+    for kinds, sets in titles.items():
+        if len(sets) >= COMMON_MIN_ITEMS:
+            counts = Counter(w for s in sets for w in s)
+            out[kinds] = {w for w, n in counts.items() if n > COMMON_SHARE * len(sets)}
+    return out
 
 
 class Products:
@@ -59,9 +77,13 @@ class Products:
         self.key: dict[str, str] = {}
         self.parts: dict[str, list[str]] = {}  # what sets each item apart: "16GB", "Gold"
         self._brief = {item.id: (item.title, item.price) for item in items}
-        for item in items:
-            if item.facets.get(TYPE_FACET):  # films and other named things have no variants
-                self.key[item.id], self.parts[item.id] = self._read(item)
+        read = {i.id: self._read(i) for i in items if i.facets.get(TYPE_FACET)}  # films: none
+        common = _common_words(read.values())
+        for item_id, (kinds, brand, words, parts) in read.items():
+            # a name most items of its type carry (IKEA's BILLY bookcases) stays: it is all
+            kept = [w for w in words if w not in common.get(kinds, ())] or words
+            self.key[item_id] = f"{brand}|{kinds}|{' '.join(kept)}" if kept else item_id
+            self.parts[item_id] = parts
         self.members: dict[str, list[str]] = {}
         for item_id, key in self.key.items():
             self.members.setdefault(key, []).append(item_id)
@@ -94,18 +116,16 @@ class Products:
         grouped = sum(len(m) - 1 for m in self.members.values())
         return len(self._brief) - grouped, sum(len(m) > 1 for m in self.members.values())
 
-    def _read(self, item: Item) -> tuple[str, list[str]]:
-        """The item's product key, and the parts of its title taken out (what sets it apart)."""
+    def _read(self, item: Item) -> tuple[str, str, list[str], list[str]]:
+        """The item's types and brand, its title's words without the variant parts, and the
+        parts taken out (what sets it apart)."""
         title, removed = self._strip(clean_text(item.title))
         if len(title.split()) <= NAME_WORDS and item.description:
             lead, more = self._strip(clean_text(item.description))
             title = f"{title} {' '.join(lead.split()[:LEAD_WORDS])}"
             removed = removed or more[:3]
-        if not title.strip():
-            return item.id, []
-        brand = ",".join(item.facets.get("brand", ()))
-        kinds = ",".join(sorted(item.facets.get(TYPE_FACET, ())))
-        return f"{brand.lower()}|{kinds}|{title}", removed
+        brand = ",".join(item.facets.get("brand", ())).lower()
+        return ",".join(sorted(item.facets.get(TYPE_FACET, ()))), brand, title.split(), removed
 
     def _strip(self, text: str) -> tuple[str, list[str]]:
         """The text without its variant parts, as words; and the parts, in order."""
@@ -113,8 +133,11 @@ class Products:
                  if m.group(1).strip().lower() in self._offers]  # fmt: skip
         spans += [(q.start, q.end, text[q.start : q.end]) for q in find_quantities(text)
                   if q.name in _VARIANT_QUANTITIES]  # fmt: skip
+        last = _LAST_PART.search(text)  # "- Black Onyx (AT&T)": a colour's own name, whole
+        if last and self._colour.search(last.group(1)):
+            spans.append((last.start(1), last.end(1), last.group(1)))
         spans += [(m.start(), m.end(), m.group(0)) for m in self._colour.finditer(text)]
-        spans.sort()
+        spans.sort(key=lambda s: (s[0], -s[1]))
         kept, removed, at = [], [], 0
         for start, end, part in spans:
             if start < at:

@@ -133,6 +133,14 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     page.wait_for_function(NO_BROKEN_IMAGE, timeout=30_000)  # images from outside are refused
     assert page.evaluate(OVERLAPS, ".cc-box") == []
 
+    choice = page.locator(".cc-choices button").first  # another colour or carrier of a phone
+    parts = [p.lower() for p in choice.inner_text().split(" · ")]
+    choice.click()
+    page.wait_for_function("(parts) => { const card = document.querySelector('.cc-card');"
+                           " return card && parts.every((p) => card.innerText.toLowerCase()"
+                           ".includes(p)); }", arg=parts, timeout=60_000)  # fmt: skip
+    page.locator(".cc-why").first.wait_for()  # that variant first, explained
+
     shown = cards.count()
     send(page, "how much is the second one?")
     page.locator(".cc-mark", has_text="You asked about this").wait_for(timeout=60_000)

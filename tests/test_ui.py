@@ -175,12 +175,18 @@ def test_requests_to_try_come_from_each_catalog_and_find_things(tmp_path, store,
     assert control.examples("gone") == control.examples("another gone")  # generic, no error
 
 
-def test_a_card_offers_the_products_other_variants_as_text():
-    others = [{"id": "2", "title": "iPhone SE", "price": 449.0, "label": "64GB · Gold"},
-              {"id": "3", "title": "<b>SE</b>", "price": 379.0, "label": ""}]  # fmt: skip
+def test_a_card_offers_the_products_other_variants_by_what_sets_them_apart():
+    from bot.web.cards import variant_names, variants
+
+    others = [{"id": "2", "title": "iPhone SE 64GB Gold", "price": 449.0, "label": "64GB · Gold"},
+              {"id": "3", "title": "<b>SE</b>", "price": 379.0, "label": ""},
+              {"id": "4", "title": "iPhone SE 64GB Gold (2)", "price": 449.0,
+               "label": "64GB · Gold"}]  # fmt: skip
+    assert variant_names(others, "USD") == [
+        ("64GB · Gold", "iPhone SE 64GB Gold"),
+        ("$379", "<b>SE</b>"),
+    ]  # the price, once each name
+    many = [{"id": str(n), "title": "x", "price": None, "label": f"c{n}"} for n in range(7)]
+    assert variants(many, "USD") == '<p class="cc-variants">Also as, and 3 more:</p>'
     item = {"id": "1", "title": "iPhone SE", "price": 399.0, "weight": 1.0, "variants": others}
-    html = card(item, 1, "USD")
-    assert "Also as: 64GB · Gold; $379</p>" in html  # the price where nothing else differs
-    many = {**item, "variants": [{"id": str(n), "title": "x", "price": None, "label": f"c{n}"}
-                                 for n in range(7)]}  # fmt: skip
-    assert "c3 and 3 more" in card(many, 1, "USD") and "<b>" not in card(item, 1, "USD")
+    assert "<b>" not in card(item, 1, "USD") and "Also as:" in card(item, 1, "USD")

@@ -65,6 +65,10 @@ def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store,
     *_, (_, _, view) = control.respond("an apple iphone se", [], "", "phones")
     [card] = [i for i in view["items"] if "iPhone SE" in i["title"]]
     assert len(card["variants"]) == 2  # the card in the browser offers them too
+    # a variant's button sends its title: that one is shown first, and explained
+    other = card["variants"][0]
+    *_, (_, _, picked) = control.respond(other["title"], [], "", "phones")
+    assert picked["items"][0]["id"] == other["id"] and picked["items"][0]["explanation"]
 
 
 def test_variety_keeps_the_best_first_and_trades_a_near_duplicate_for_something_else():

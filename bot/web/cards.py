@@ -27,19 +27,29 @@ def safe_url(url: str | None) -> str | None:
 MAX_VARIANTS = 4  # named on a card; the rest counted
 
 
-def variants(others: list[dict[str, Any]], currency: str | None) -> str:
-    """The product's other colours, sizes or carriers, by what sets each apart (or its price,
-    where the catalog says nothing else)."""
-    if not others:
-        return ""
+def variant_names(
+    others: list[dict[str, Any]], currency: str | None, most: int | None = MAX_VARIANTS
+) -> list[tuple[str, str]]:
+    """(name, title) of the product's other colours, sizes or carriers offered on its card: by
+    what sets each apart, or its price where the catalog says nothing else; one per name."""
 
     def name(v: dict[str, Any]) -> str:
         price = v.get("price")
         return v.get("label") or (format_price(price, currency) if price is not None else "")
 
-    names = [escape(name(v) or v["title"]) for v in others[:MAX_VARIANTS]]
-    more = f" and {len(others) - MAX_VARIANTS} more" if len(others) > MAX_VARIANTS else ""
-    return f'<p class="cc-variants">Also as: {"; ".join(dict.fromkeys(names))}{more}</p>'
+    named: dict[str, str] = {}
+    for v in others:
+        named.setdefault(name(v) or v["title"], v["title"])
+    return list(named.items())[:most]
+
+
+def variants(others: list[dict[str, Any]], currency: str | None) -> str:
+    """The line above the card's variant buttons (the buttons are Gradio's: bot/web/ui.py)."""
+    if not others:
+        return ""
+    names = len(variant_names(others, currency, most=None))
+    more = f", and {names - MAX_VARIANTS} more" if names > MAX_VARIANTS else ""
+    return f'<p class="cc-variants">Also as{more}:</p>'
 
 
 def card(
@@ -222,7 +232,10 @@ CSS = """
 .cc-quick .row,.cc-quick .form{flex-wrap:wrap!important;gap:6px!important}
 .cc-quick button{border-radius:999px!important;flex:0 0 auto!important;width:auto!important;
  max-width:100%;white-space:normal!important;overflow-wrap:anywhere}
-.cc-variants{font-size:12px;color:var(--body-text-color-subdued);margin:2px 0 6px}
+.cc-variants{font-size:12px;color:var(--body-text-color-subdued);margin:2px 0 0}
+.cc-choices{flex-wrap:wrap!important;gap:4px!important;padding-left:104px}
+.cc-choices button{font-size:12px!important;border-radius:999px!important;flex:0 0 auto!important;
+ width:auto!important;max-width:100%;white-space:normal!important}
 .cc-header{align-items:center!important}
 .cc-header>button{align-self:center!important;height:auto!important;flex:0 0 auto!important}
 @media (max-width:640px){.cc-img{width:64px;height:64px}.cc-actions{margin-left:0}}

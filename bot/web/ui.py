@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.engine import Turn
 from bot.state import DialogueState
-from bot.web.cards import CSS, card, need_summary, weight_chart
+from bot.web.cards import CSS, card, need_summary, variant_names, weight_chart
 from bot.web.services import Services
 from retrieval.types import FACET as TYPE_FACET
 
@@ -207,6 +207,17 @@ def _build(control: Controller, compact: bool) -> Any:
                         with gr.Column(elem_classes="cc-box"):  # the card and its actions
                             gr.HTML(card(item, n, shown.get("currency"), marks.get(item["id"], ""),
                                          details=item["id"] == shown.get("open")))  # fmt: skip
+                            # another colour or carrier: asked for by its name, shown and explained
+                            others = variant_names(
+                                item.get("variants") or [], shown.get("currency")
+                            )
+                            if others:
+                                with gr.Row(elem_classes="cc-choices"):
+                                    for label, title in others:
+                                        choice = gr.Button(label, size="sm", min_width=0, scale=0,
+                                                           variant="secondary")  # fmt: skip
+                                        choice.click(lambda t=title: t, None, box).then(
+                                            respond, chat_io, chat_out)  # fmt: skip
                             with gr.Row(elem_classes="cc-actions"):
                                 for label, value in (("Like", "like"), ("Not for me", "dislike"),
                                                      ("Details", "click")):  # fmt: skip
