@@ -132,14 +132,19 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
     assert page.evaluate(ACTIONS_INSIDE)
     page.wait_for_function(NO_BROKEN_IMAGE, timeout=30_000)  # images from outside are refused
     assert page.evaluate(OVERLAPS, ".cc-box") == []
+    shown_before = cards.count()
 
-    choice = page.locator(".cc-choices button").first  # another colour or carrier of a phone
+    # another colour or carrier of a shown phone, chosen on its card: it takes the card's place
+    at = page.evaluate("[...document.querySelectorAll('.cc-box')]"
+                       ".findIndex((b) => b.querySelector('.cc-choices button'))")  # fmt: skip
+    assert at >= 0, "no card offers another colour or carrier"
+    choice = page.locator(".cc-box").nth(at).locator(".cc-choices button").first
     parts = [p.lower() for p in choice.inner_text().split(" · ")]
     choice.click()
-    page.wait_for_function("(parts) => { const card = document.querySelector('.cc-card');"
-                           " return card && parts.every((p) => card.innerText.toLowerCase()"
-                           ".includes(p)); }", arg=parts, timeout=60_000)  # fmt: skip
-    page.locator(".cc-why").first.wait_for()  # that variant first, explained
+    page.wait_for_function("([at, parts]) => { const card = document.querySelectorAll('.cc-card')"
+                           "[at]; return card && parts.every((p) => card.innerText.toLowerCase()"
+                           ".includes(p)); }", arg=[at, parts], timeout=60_000)  # fmt: skip
+    assert cards.count() == shown_before and page.evaluate(ACTIONS_INSIDE)
 
     shown = cards.count()
     send(page, "how much is the second one?")

@@ -65,10 +65,20 @@ def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store,
     *_, (_, _, view) = control.respond("an apple iphone se", [], "", "phones")
     [card] = [i for i in view["items"] if "iPhone SE" in i["title"]]
     assert len(card["variants"]) == 2  # the card in the browser offers them too
-    # a variant's button sends its title: that one is shown first, and explained
+    # a variant chosen on the card takes its place, explained; the need is as it was
+    *_, (_, sid, view) = control.respond("an apple iphone se", [], "", "phones")
+    [card] = [i for i in view["items"] if "iPhone SE" in i["title"]]
     other = card["variants"][0]
-    *_, (_, _, picked) = control.respond(other["title"], [], "", "phones")
-    assert picked["items"][0]["id"] == other["id"] and picked["items"][0]["explanation"]
+    need = control.state(sid, "phones").need.model_dump()
+    swapped = control.choose(sid, "phones", card["id"], other["id"], view)
+    [now] = [i for i in swapped["items"] if "iPhone SE" in i["title"]]
+    assert now["id"] == other["id"] and now["explanation"] and now["weight"] == card["weight"]
+    assert card["id"] in {v["id"] for v in now["variants"]}  # the first one is a choice now
+    assert control.state(sid, "phones").need.last_shown[view["items"].index(card)] == other["id"]
+    assert {k: v for k, v in swapped["need"].items() if k not in ("shown", "last_shown")} == {
+        k: v for k, v in need.items() if k not in ("shown", "last_shown")
+    }
+    assert control.choose(sid, "phones", card["id"], "not-a-variant", swapped) == swapped
 
 
 def test_variety_keeps_the_best_first_and_trades_a_near_duplicate_for_something_else():

@@ -316,6 +316,26 @@ class Engine:
             candidates = candidates + [c for c in found if c.item.id not in seen]
         return candidates
 
+    def swap(self, state: DialogueState, item_id: str, variant_id: str) -> Recommendation | None:
+        """Another colour, size or carrier of a shown product in its place (a card's choice),
+        explained against the need and numbered where the first was; None if it is not one."""
+        index = self.knowledge.index(state.catalog)
+        need = state.need
+        if index is None or item_id not in need.last_shown:
+            return None
+        if variant_id not in {v.id for v in index.products.variants(item_id)}:
+            return None
+        [item] = self.store.get(state.catalog, [variant_id])
+        pick = Scored(item, 0.0, {}, variants=tuple(index.products.variants(variant_id)))
+        currency = self.manifest(state.catalog).currency
+        explainer = self.explainer(state.catalog)
+        [why] = explainer.explain([pick], need, lambda p: format_price(p, currency))
+        shown = Recommendation.from_scored(pick)
+        shown.explanation, shown.explanation_sources = why.text, why.sources()
+        need.last_shown = [variant_id if i == item_id else i for i in need.last_shown]
+        need.shown += [variant_id] if variant_id not in need.shown else []
+        return shown
+
     def reshow(self, state: DialogueState, k: int | None = None) -> Turn:
         """The current need's items again, explained (after the session's θ changed); no
         message is read and the need is unchanged but for what counts as shown."""

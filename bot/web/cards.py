@@ -30,7 +30,7 @@ MAX_VARIANTS = 4  # named on a card; the rest counted
 def variant_names(
     others: list[dict[str, Any]], currency: str | None, most: int | None = MAX_VARIANTS
 ) -> list[tuple[str, str]]:
-    """(name, title) of the product's other colours, sizes or carriers offered on its card: by
+    """(name, id) of the product's other colours, sizes or carriers offered on its card: by
     what sets each apart, or its price where the catalog says nothing else; one per name."""
 
     def name(v: dict[str, Any]) -> str:
@@ -39,17 +39,17 @@ def variant_names(
 
     named: dict[str, str] = {}
     for v in others:
-        named.setdefault(name(v) or v["title"], v["title"])
+        named.setdefault(name(v) or v["title"], v["id"])
     return list(named.items())[:most]
 
 
 def variants(others: list[dict[str, Any]], currency: str | None) -> str:
-    """The line above the card's variant buttons (the buttons are Gradio's: bot/web/ui.py)."""
+    """The words before a card's variant buttons (the buttons are Gradio's: bot/web/ui.py)."""
     if not others:
         return ""
     names = len(variant_names(others, currency, most=None))
     more = f", and {names - MAX_VARIANTS} more" if names > MAX_VARIANTS else ""
-    return f'<p class="cc-variants">Also as{more}:</p>'
+    return f'<span class="cc-variants">Also as{more}:</span>'
 
 
 def card(
@@ -94,7 +94,6 @@ def card(
         f'<div class="cc-body"><h3 class="cc-title"><span class="cc-n">{number}.</span> {heading}'
         f'</h3><div class="cc-meta">{" ".join(meta)}</div>'
         f'<p class="cc-why">{escape(item.get("explanation") or "")}</p>'
-        f"{variants(item.get('variants') or [], currency)}"
         f'<div class="cc-chips">{chips}</div>'
         f'<div class="cc-weight" title="attention weight {weight:.2f}">'
         f'<span style="width:{max(2.0, weight * 100):.0f}%"></span></div>'
@@ -233,7 +232,8 @@ CSS = """
 .cc-quick button{border-radius:999px!important;flex:0 0 auto!important;width:auto!important;
  max-width:100%;white-space:normal!important;overflow-wrap:anywhere}
 .cc-variants{font-size:12px;color:var(--body-text-color-subdued);margin:2px 0 0}
-.cc-choices{flex-wrap:wrap!important;gap:4px!important;padding-left:104px}
+.cc-choices{flex-wrap:wrap!important;gap:4px!important;align-items:center!important}
+.cc-choices-label{flex:0 0 auto!important;width:auto!important;min-width:0!important}
 .cc-choices button{font-size:12px!important;border-radius:999px!important;flex:0 0 auto!important;
  width:auto!important;max-width:100%;white-space:normal!important}
 .cc-header{align-items:center!important}

@@ -4,11 +4,12 @@ a θ slider); and a compact widget of the same chat for a shop's own page (/widg
 Catalog text reaches the page only through bot/web/cards.py, which escapes it."""
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from bot.engine import Turn
 from bot.state import DialogueState
-from bot.web.cards import CSS, card, need_summary, variant_names, weight_chart
+from bot.web.cards import CSS, card, need_summary, variant_names, variants, weight_chart
 from bot.web.services import Services
 from retrieval.types import FACET as TYPE_FACET
 
@@ -107,6 +108,21 @@ class Controller:
             marks[item_id] = "Liked" if value == "like" else "Not for me"
         opened = item_id if value == "click" and view.get("open") != item_id else None
         return {**view, "marks": marks, "need": state.need.model_dump(), "open": opened}
+
+    def choose(
+        self, session_id: str, catalog: str, item_id: str, variant_id: str, view: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A card's other colour, size or carrier chosen: that one on the card instead."""
+        state = self.state(session_id, catalog)
+        with self.services.sessions.lock(state.session_id):
+            chosen = self.engine.swap(state, item_id, variant_id)
+            self.services.sessions.save(state)
+        if chosen is None:
+            return view
+        swap = _plain(asdict(chosen))
+        items = [({**swap, "weight": i["weight"]} if i["id"] == item_id else i)
+                 for i in view.get("items") or []]  # fmt: skip
+        return {**view, "items": items, "need": state.need.model_dump()}
 
     def retheta(self, session_id: str, catalog: str, theta: float) -> dict[str, Any] | None:
         """The session's θ changed: its items again, or None when it has no need yet."""
@@ -207,17 +223,20 @@ def _build(control: Controller, compact: bool) -> Any:
                         with gr.Column(elem_classes="cc-box"):  # the card and its actions
                             gr.HTML(card(item, n, shown.get("currency"), marks.get(item["id"], ""),
                                          details=item["id"] == shown.get("open")))  # fmt: skip
-                            # another colour or carrier: asked for by its name, shown and explained
-                            others = variant_names(
-                                item.get("variants") or [], shown.get("currency")
-                            )
+                            # another colour or carrier: on the card instead, explained
+                            currency = shown.get("currency")
+                            others = variant_names(item.get("variants") or [], currency)
                             if others:
                                 with gr.Row(elem_classes="cc-choices"):
-                                    for label, title in others:
+                                    gr.HTML(variants(item["variants"], currency),
+                                            elem_classes="cc-choices-label")  # fmt: skip
+                                    for label, other in others:
                                         choice = gr.Button(label, size="sm", min_width=0, scale=0,
                                                            variant="secondary")  # fmt: skip
-                                        choice.click(lambda t=title: t, None, box).then(
-                                            respond, chat_io, chat_out)  # fmt: skip
+                                        choice.click(
+                                            lambda sid, name, v, i=item["id"], o=other:
+                                            control.choose(sid, name, i, o, v),
+                                            [session, catalog, view], view)  # fmt: skip
                             with gr.Row(elem_classes="cc-actions"):
                                 for label, value in (("Like", "like"), ("Not for me", "dislike"),
                                                      ("Details", "click")):  # fmt: skip
