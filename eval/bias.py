@@ -37,7 +37,7 @@ from retrieval.diversity import DIVERSITY
 SETTINGS = [
     Config("off (λ = 0)", diversity=0.0),
     Config(f"default: vague requests only, λ = {DIVERSITY}"),
-    Config(f"every request, λ = {DIVERSITY}", diversity=DIVERSITY),
+    Config("every request, λ = 0.3", diversity=0.3),
     Config("every request, λ = 0.6", diversity=0.6),
 ]
 POPULAR = 0.10  # the most popular tenth of a catalog

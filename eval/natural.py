@@ -149,7 +149,9 @@ def evaluate(
     everything = {c: store.get(c, sorted(store.titles(c))) for c in {r.catalog for r in requests}}
     scores: dict[tuple[str, str], Score] = {}
     for request in requests:
-        available = sum(acceptable(i, request.rule) for i in everything[request.catalog])
+        products = engine.knowledge.index(request.catalog).products  # a ranking is of products
+        available = len({products.key.get(i.id, i.id) for i in everything[request.catalog]
+                         if acceptable(i, request.rule)})  # fmt: skip
         if not available and quick:
             continue
         if not available:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 POOL = 30  # how far down the ranking variety may reach
-DIVERSITY = 0.3  # the default λ for vague requests (BENCHMARKS.md, bias: what it costs)
+DIVERSITY = 0.15  # the default λ for vague requests (BENCHMARKS.md, bias: what it costs)
 
 
 def mmr(scores: Sequence[float], vectors: np.ndarray, k: int, diversity: float) -> list[int]:
