@@ -54,9 +54,11 @@ class Controller:
         kind = next(iter(manifest.facets.get(TYPE_FACET, {})), None)
         if kind:
             price = manifest.type_quantiles.get(kind, {}).get("price")
-            out.append(f"a {kind} under {_round(price[1])}" if price else f"a {kind}")
+            out.append(
+                f"{_a(kind)} {kind} under {_round(price[1])}" if price else f"{_a(kind)} {kind}"
+            )
             brand = next(iter(manifest.facets.get("brand", {})), None)
-            out += [f"a {brand} {kind}"] if brand else []
+            out += [f"{_a(brand)} {brand} {kind}"] if brand else []
         out += ["what is your return policy?"] if has_policies else []
         return out if kind else GENERIC_EXAMPLES
 
@@ -323,6 +325,10 @@ def _build(control: Controller, compact: bool) -> Any:
         theta.release(retheta, [theta, session, catalog, view], view)
 
     return app
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _round(price: float) -> str:
