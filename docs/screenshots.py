@@ -41,7 +41,7 @@ def serve_shop() -> ThreadingHTTPServer:
 
 def chat(where, text: str) -> None:
     """Type a request as a person does, and wait for the cards."""
-    box = where.locator("#cc-message textarea")
+    box = where.locator("#cc-message textarea:not([disabled])")  # open once the page has loaded
     box.wait_for(timeout=60_000)
     where.get_by_text("Recommendations will appear here").wait_for(timeout=60_000)
     box.press_sequentially(text, delay=15)

@@ -3,9 +3,11 @@
 shopper, and a list of five should not spend three places on it.
 
 Two items are variants when they have the same brand and type and their titles are the same
-once the variant parts are taken out: colours (the catalog's own colour values and the common
-colour words), capacities and sizes ("16GB", "160x200 cm"), and bracketed words that many titles
-share ("(AT&T)", "(Unlocked)": an offer, not a model; "(2016)" has a digit and stays). Where the
+once the variant parts are taken out: colours (the catalog's own colour values, the common
+colour words, and a colour's own name after the title's last dash: "- Black Onyx"), capacities
+and sizes ("16GB", "160x200 cm"), bracketed words that titles share ("(AT&T)", "(Unlocked)": an
+offer, not a model; "(2016)" has a digit and stays), and the words in more than half of the
+type's titles ("with 32GB Memory Cell Phone" says nothing "Galaxy S7 32GB" does not). Where the
 title is a bare name (IKEA's "MALM" is a bed, a chest and a desk), the lead of the description
 is part of the product too ("Bed frame, high" is not "Bed frame with storage").
 """

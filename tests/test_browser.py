@@ -75,7 +75,7 @@ def page(browser, request):
 def ready(where) -> None:
     """Wait until the app has loaded and run its first events (the empty cards area is drawn by
     one), so that a message sent is not lost."""
-    where.locator("#cc-message textarea").wait_for(timeout=60_000)
+    where.locator("#cc-message textarea:not([disabled])").wait_for(timeout=60_000)  # loaded
     where.get_by_text("Recommendations will appear here").wait_for(timeout=60_000)
 
 
@@ -190,6 +190,7 @@ def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
         page.screenshot(path=SHOTS / "4-widget-in-shop.png", full_page=True)
     finally:
         shop.shutdown()
+        shop.server_close()  # the next test serves the shop on the same port
 
 
 def test_the_web_component_in_a_shop_page_loads_gradio_from_the_app_not_a_cdn(
@@ -213,6 +214,7 @@ def test_the_web_component_in_a_shop_page_loads_gradio_from_the_app_not_a_cdn(
         page.screenshot(path=SHOTS / "6-web-component-in-shop.png", full_page=True)
     finally:
         shop.shutdown()
+        shop.server_close()  # the next test serves the shop on the same port
 
 
 def test_a_page_from_an_origin_not_allowed_cannot_frame_the_widget(real_app, page):
@@ -226,6 +228,7 @@ def test_a_page_from_an_origin_not_allowed_cannot_frame_the_widget(real_app, pag
         page.screenshot(path=SHOTS / "5-refused-origin.png")
     finally:
         other.shutdown()
+        other.server_close()
 
 
 def test_a_catalog_ingested_over_http_is_in_the_picker_and_answers(real_app, page):
