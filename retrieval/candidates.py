@@ -209,9 +209,9 @@ def retrieve(
         out.append(Scored(items[r.index], r.score, signals, r.weight, r.passed, r.evidence))
     if index is None:  # a catalog too large to hold: its variants are not grouped
         return out
-    products = index.products  # one per product: the variant that ranks first stands for it
-    return [replace(out[n], variants=tuple(products.variants(out[n].item.id)))
-            for n in products.one_each(s.item.id for s in out)]  # fmt: skip
+    # one per product: the variant that ranks first stands for it (the engine offers the
+    # others on the cards shown)
+    return [out[n] for n in index.products.one_each(s.item.id for s in out)]
 
 
 # Words that make another model of the same name: a case for the "iPhone 7 Plus" does not fit an

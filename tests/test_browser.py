@@ -3,6 +3,7 @@ download). It chats, sees cards, clicks a quick reply and a like, checks the pho
 and opens the widget inside a shop page served from another origin, where a catalog's markup
 shows as text. Screenshots are kept in test-artifacts/screenshots."""
 
+import contextlib
 import functools
 import shutil
 import threading
@@ -23,8 +24,10 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 HOSTILE_TITLE = "<img src=x onerror=alert(1)> Desk lamp"
 
 
-def serve_shop(port: int) -> ThreadingHTTPServer:
-    """The example shop page (docs/example-shop) on its own origin."""
+@contextlib.contextmanager
+def serve_shop(port: int) -> Iterator[ThreadingHTTPServer]:
+    """The example shop page (docs/example-shop) on its own origin, closed after (the next test
+    may serve it on the same port)."""
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -33,7 +36,11 @@ def serve_shop(port: int) -> ThreadingHTTPServer:
     handler = functools.partial(Quiet, directory=str(ROOT / "docs" / "example-shop"))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -171,8 +178,7 @@ def test_chat_cards_quick_replies_likes_and_the_why_panel(real_app, page):
 def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
     real_app, page, shop_port
 ):
-    shop = serve_shop(shop_port)
-    try:
+    with serve_shop(shop_port):
         page.goto(f"http://127.0.0.1:{shop_port}/index.html?concierge={real_app.base}"
                   "&catalog=lamps")  # fmt: skip
         frame = page.frame_locator("#concierge")
@@ -188,18 +194,14 @@ def test_the_widget_in_a_shop_page_from_another_origin_shows_markup_as_text(
         page.wait_for_timeout(1000)
         assert page.dialogs == [], "catalog markup ran in the browser"
         page.screenshot(path=SHOTS / "4-widget-in-shop.png", full_page=True)
-    finally:
-        shop.shutdown()
-        shop.server_close()  # the next test serves the shop on the same port
 
 
 def test_the_web_component_in_a_shop_page_loads_gradio_from_the_app_not_a_cdn(
     real_app, page, shop_port
 ):
-    shop = serve_shop(shop_port)
     loaded: list[str] = []
     page.on("requestfinished", lambda request: loaded.append(request.url))
-    try:
+    with serve_shop(shop_port):
         page.goto(f"http://127.0.0.1:{shop_port}/index.html?concierge={real_app.base}"
                   "&embed=component")  # fmt: skip
         app = page.locator("gradio-app")
@@ -212,23 +214,16 @@ def test_the_web_component_in_a_shop_page_loads_gradio_from_the_app_not_a_cdn(
         # nothing from another host but the catalog's own pictures: no CDN, no fonts
         assert [u for u in page.outside if u not in real_app.demo_images] == []
         page.screenshot(path=SHOTS / "6-web-component-in-shop.png", full_page=True)
-    finally:
-        shop.shutdown()
-        shop.server_close()  # the next test serves the shop on the same port
 
 
 def test_a_page_from_an_origin_not_allowed_cannot_frame_the_widget(real_app, page):
-    other = serve_shop(free_port())
-    try:
+    with serve_shop(free_port()) as other:
         port = other.server_address[1]
         page.goto(f"http://127.0.0.1:{port}/index.html?concierge={real_app.base}")
         with pytest.raises(Exception, match="Timeout"):
             page.frame_locator("#concierge").locator("#cc-message textarea").wait_for(
                 timeout=15_000)  # fmt: skip
         page.screenshot(path=SHOTS / "5-refused-origin.png")
-    finally:
-        other.shutdown()
-        other.server_close()
 
 
 def test_a_catalog_ingested_over_http_is_in_the_picker_and_answers(real_app, page):

@@ -161,7 +161,7 @@ class Engine:
             question = {"facet": choice.facet, "options": choice.options,
                         "text": self.prompts.render("question", facet=choice.facet)}  # fmt: skip
             return plain("ask", question=question, ranking=ranking)
-        top = self._varied(state, candidates, max(1, k or self.k))
+        top = self._offered(state, self._varied(state, candidates, max(1, k or self.k)))
         shown = [c.item.id for c in top]  # the ranking as shown: variety may reorder its head
         ranking = shown + [i for i in ranking if i not in shown]
         return plain("recommend", items=show(need, top), ranking=ranking, picks=top,
@@ -284,6 +284,13 @@ class Engine:
         vectors = index.vectors_of([c.item.id for c in pool])
         return [pool[n] for n in mmr([c.score for c in pool], vectors, k, diversity)]
 
+    def _offered(self, state: DialogueState, top: list[Scored]) -> list[Scored]:
+        """The items to show, each with its product's other colours, sizes or carriers."""
+        index = self.knowledge.index(state.catalog)
+        if index is None:  # a catalog too large to hold: its variants are not grouped
+            return top
+        return [replace(c, variants=tuple(index.products.variants(c.item.id))) for c in top]
+
     def _relaxed(self, state: DialogueState) -> tuple[list[Scored], str]:
         """The candidates with one constraint left out, and which: the most recent facet value
         first, then the ranges, never the product type (a phone is not a case). The need keeps
@@ -326,7 +333,7 @@ class Engine:
         if variant_id not in {v.id for v in index.products.variants(item_id)}:
             return None
         [item] = self.store.get(state.catalog, [variant_id])
-        pick = Scored(item, 0.0, {}, variants=tuple(index.products.variants(variant_id)))
+        [pick] = self._offered(state, [Scored(item, 0.0, {})])
         currency = self.manifest(state.catalog).currency
         explainer = self.explainer(state.catalog)
         [why] = explainer.explain([pick], need, lambda p: format_price(p, currency))
@@ -343,7 +350,7 @@ class Engine:
         if not stated(state.need):
             return Turn(state=state, message="", action="answer", currency=currency,
                         reply_key="unclear")  # fmt: skip
-        top = self.candidates(state)[: max(1, k or self.k)]
+        top = self._offered(state, self.candidates(state)[: max(1, k or self.k)])
         turn = Turn(state=state, message="", action="recommend", items=show(state.need, top),
                     currency=currency, picks=top)  # fmt: skip
         if top:

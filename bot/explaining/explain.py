@@ -18,7 +18,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from bot.explaining import standing
-from bot.explaining.verify import Grounds, Names, Segment, verify
+from bot.explaining.verify import Check, Grounds, Names, Segment, verify
 from bot.state import Need
 from bot.understanding.vocabulary import STOPWORDS, normalize
 from prompts.loader import Prompts
@@ -76,9 +76,9 @@ class Explainer:
         drafts = self.drafts(picks[: self.draft_top], need, price_text)
         generation = time.perf_counter() - started
         drafts += [""] * (len(picks) - len(drafts))
-        apart = standing.standings([p.item for p in picks], need, price_text)
-        found = [self.settle(p, need, price_text, d, a)
-                 for p, d, a in zip(picks, drafts, apart, strict=True)]  # fmt: skip
+        compared = standing.compared([p.item for p in picks], need, price_text)
+        found = [self.settle(p, need, price_text, d, *c)
+                 for p, d, c in zip(picks, drafts, compared, strict=True)]  # fmt: skip
         for explanation in found:
             explanation.generation_s = generation
         return found
@@ -103,12 +103,11 @@ class Explainer:
 
     def settle(
         self, pick: Scored, need: Need, price_text: Any, draft: str = "",
-        apart: Sequence[str] = (),
+        apart: Sequence[str] = (), missed: Sequence[str] = (),
     ) -> Explanation:  # fmt: skip
         """The draft's verified sentences, topped up with verified template sentences: what was
         wanted that the item has, then what sets it apart from the others shown (`apart`); and
-        always, after the first, the asked-for parts it misses."""
-        missed = standing.misses(pick.item, need, price_text)
+        always, after the first, the asked-for parts it misses (`missed`)."""
         grounds = self.grounds(pick, need, price_text, [*apart, *missed])
         checks = verify(whole_sentences(draft), grounds)
         passed = [c for c in checks if c.ok and c.about_item]
@@ -118,13 +117,19 @@ class Explainer:
         out = Explanation("", [], draft, len(checks), len(passed), why)
         kept = passed[:MAX_SENTENCES]
         said = {normalize(c.sentence) for c in kept}
-        for sentence in [*templates(pick, need, price_text, apart), *missed]:
-            check = grounds.check(sentence)
-            if check.ok and check.about_item and normalize(sentence) not in said:
-                said.add(normalize(sentence))
-                kept.append(check)
-        misses = [c for c in kept if c.sentence in missed]
-        kept = [c for c in kept if c.sentence not in missed]
+
+        def fresh(sentences: Iterable[str]) -> list[Check]:
+            """The sentences that pass and say something not said yet."""
+            out = []
+            for sentence in sentences:
+                check = grounds.check(sentence)
+                if check.ok and check.about_item and normalize(sentence) not in said:
+                    said.add(normalize(sentence))
+                    out.append(check)
+            return out
+
+        kept += fresh(templates(pick, need, price_text, apart))
+        misses = fresh(missed)
         kept = (kept[:1] + misses + kept[1:])[: max(MAX_SENTENCES, 1 + len(misses))]
         if not kept:  # the item's own facts: always grounded
             kept.append(grounds.check(fallback(pick, price_text)))
@@ -138,8 +143,7 @@ class Explainer:
     def grounds_among(self, items: Sequence[Item], n: int, need: Need, price_text: Any) -> Grounds:
         """What may be said of the nth of the items shown together, as `settle` allowed it: for
         checking a shown explanation again from the items alone."""
-        apart = standing.standings(items, need, price_text)[n]
-        missed = standing.misses(items[n], need, price_text)
+        apart, missed = standing.compared(items, need, price_text)[n]
         return self.grounds(Scored(items[n], 0.0, {}), need, price_text, [*apart, *missed])
 
     def grounds(

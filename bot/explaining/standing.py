@@ -51,6 +51,14 @@ def standings(
     return out
 
 
+def compared(
+    items: Sequence[Item], need: Need, price_text: Callable[[float], str]
+) -> list[tuple[list[str], list[str]]]:
+    """For each item shown together: what sets it apart, and the asked-for parts it misses."""
+    apart = standings(items, need, price_text)
+    return [(a, misses(item, need, price_text)) for item, a in zip(items, apart, strict=True)]
+
+
 def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[str]:
     """Sentences saying plainly which asked-for parts the item does not meet (an item shown
     because nothing met them all)."""

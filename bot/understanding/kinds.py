@@ -52,20 +52,19 @@ _OWNING = frozenset({"have", "own", "got", "ve"})
 _OWNERS = frozenset({"i", "we", "ive", "weve", "i ve"})
 _SEEKING = frozenset("looking searching shopping hunting asking shop look search hunt".split())
 # A part named with how much of it is wanted describes the thing, never names it: "a big screen
-# and long battery" asks for a phone, not a battery (part -> the words that say how much).
-_MUCH = "big large huge bigger larger good great decent lot lots plenty more extra".split()
-_FEATURE_PARTS = {
-    "battery": frozenset([*_MUCH, "long", "longer", "lasting", "strong", "all", "day"]),
-    "screen": frozenset(_MUCH), "display": frozenset(_MUCH),
-    "storage": frozenset(_MUCH), "memory": frozenset(_MUCH), "ram": frozenset(_MUCH),
+# and long battery" asks for a phone, not a battery. Part -> (the number it is measured by, the
+# words that say how much): the thing is of a type whose items carry that number.
+_MUCH = frozenset("big large huge bigger larger good great better best excellent decent lot lots "
+                  "plenty more extra".split())  # fmt: skip
+_PARTS = {
+    "battery": ("battery_mah", _MUCH | {"long", "longer", "lasting", "strong", "all", "day"}),
+    "screen": ("size_in", _MUCH), "display": ("size_in", _MUCH),
+    "storage": ("storage_gb", _MUCH), "memory": ("storage_gb", _MUCH), "ram": ("ram_gb", _MUCH),
+    "camera": ("camera_mp", _MUCH),
 }  # fmt: skip
 # Parts that are things of their own too ("a good camera"): a part only beside another part
 # ("big screen, good camera and lots of storage").
-_ALSO_THINGS = {"camera": frozenset([*_MUCH, "better", "best", "excellent", "decent"])}
-# The number a part is measured by: the thing is of a type whose items carry it.
-PART_NUMBERS = {"battery": "battery_mah", "screen": "size_in", "display": "size_in",
-                "storage": "storage_gb", "memory": "storage_gb", "ram": "ram_gb",
-                "camera": "camera_mp"}  # fmt: skip
+_ALSO_THINGS = frozenset({"camera"})
 # Facets a "for ..." phrase may still set: "shoes for men" is a gender, not a compatibility.
 FOR_FACETS = frozenset({"gender"})
 
@@ -210,16 +209,16 @@ def feature_positions(words: list[str], beside: bool = False) -> set[int]:
         before = words[max(0, i - 2) : i]
         return before[0] if before[1:] == ["of"] else before[-1] if before else ""
 
-    parts = {i for i, w in enumerate(words) if how_much(i) in _FEATURE_PARTS.get(w, ())}
-    also = {i for i, w in enumerate(words) if how_much(i) in _ALSO_THINGS.get(w, ())}
-    return parts | also if parts or beside else set()
+    found = {i for i, w in enumerate(words) if w in _PARTS and how_much(i) in _PARTS[w][1]}
+    parts = {i for i in found if words[i] not in _ALSO_THINGS}
+    return found if parts or beside else set()
 
 
 def implied(words: list[str], carried: dict[str, set[str]], sizes: dict[str, int]) -> str | None:
     """The type a request names only by its parts ("a big screen and long battery"): the one
     whose items carry the most of the parts' numbers (`carried`: type -> numbers its items
     carry), the commonest of those on a tie; None when no part is named or no type carries one."""
-    numbers = {PART_NUMBERS[words[i]] for i in feature_positions(words)}
+    numbers = {_PARTS[words[i]][0] for i in feature_positions(words)}
     scores = {kind: len(numbers & have) for kind, have in carried.items()}
     best = max(scores.items(), key=lambda ks: (ks[1], sizes.get(ks[0], 0)), default=(None, 0))
     return best[0] if best[1] else None

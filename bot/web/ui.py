@@ -171,6 +171,7 @@ def _build(control: Controller, compact: bool) -> Any:
 
     catalogs = control.catalogs()
     default = control.default_catalog
+    first_tries = control.examples(default)  # the placeholder and the requests to try
     with gr.Blocks(title="Concierge", analytics_enabled=False) as app:
         session = gr.State("")
         view = gr.State(empty_view())
@@ -204,14 +205,13 @@ def _build(control: Controller, compact: bool) -> Any:
                                     respond, chat_io, chat_out)  # fmt: skip
 
                 with gr.Row(equal_height=True):
-                    box = gr.Textbox(placeholder=f"e.g. {control.examples(default)[0]}",
+                    box = gr.Textbox(placeholder=f"e.g. {first_tries[0]}",
                                      interactive=False,  # until the load event has run
                                      show_label=False, scale=5, max_lines=4, lines=1,
                                      elem_id="cc-message")  # fmt: skip
                     send = gr.Button("Send", variant="primary", scale=1, min_width=70)
-                tries = [[e] for e in control.examples(default)]
-                examples = gr.Dataset(components=[box], samples=tries, label="Try",
-                                      visible=not compact)  # fmt: skip
+                examples = gr.Dataset(components=[box], samples=[[e] for e in first_tries],
+                                      label="Try", visible=not compact)  # fmt: skip
             with gr.Column(scale=4, min_width=300, elem_id="cc-cards"):
 
                 @gr.render(inputs=[view])
