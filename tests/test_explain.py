@@ -272,3 +272,16 @@ def test_the_packaged_model_drafts_no_explanations_unless_told(env, drafts):
     from bot.settings import Settings
 
     assert Settings(**env).resolved_explain_drafts == drafts
+
+
+def test_a_second_quote_gives_way_to_what_sets_the_item_apart():
+    chairs = [Item(id=str(n), title=f"CHAIR{n}", description="Chair, outdoor", price=p,
+                   facets={"type": ("chair",)}) for n, p in enumerate((149.0, 55.0))]  # fmt: skip
+    wants = ("want: chair", "want: something to sit on outside")
+    evidence = tuple(Evidence(w, "description", "Chair, outdoor", 0.5, 0.8) for w in wants)
+    outside = Need(wants=["chair", "something to sit on outside"], suits=["outdoor"])
+    found = Explainer(load_prompts(), None, NAMES).explain(
+        [scored(c, evidence) for c in chairs], outside, usd
+    )
+    assert found[1].text == ('You wanted chair: its description says "Chair". '
+                             "It is the cheapest of these, at $55.")  # fmt: skip

@@ -175,6 +175,9 @@ def test_big_and_long_compare_within_the_wanted_type_or_stay_words():
     said = Need()
     understand(said, "a cheap phone under $400", vocabulary)
     assert said.ranges["price"].max == 400  # an amount said wins over "cheap"
+    unseen = Need(include={"type": ["phone"]})
+    understand(unseen, "cheaper", vocabulary)  # an answer to a question, nothing shown yet
+    assert unseen.ranges["price"].max == 250.0  # "cheap": the cheaper half of the phones
 
 
 def test_a_thing_named_only_by_its_parts_is_the_type_that_has_them():

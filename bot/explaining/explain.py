@@ -171,7 +171,8 @@ def whole_sentences(text: str) -> str:
 
 def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = ()) -> list[str]:
     """Sentences built from the evidence and the need, best first (verified by the caller):
-    what was wanted, quoted from the item; what sets it apart; the asked facets and budget."""
+    what was wanted, quoted from the item; what sets it apart; more quotes; the asked facets
+    and budget."""
     item = pick.item
     out, quoted = [], set()
     for e in sorted(pick.evidence, key=lambda e: -e.similarity):
@@ -184,7 +185,8 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
             if quote and quote not in quoted:
                 quoted.add(quote)
                 out.append(f'You wanted {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
-    out += apart
+    # one quote, then what sets it apart: a second quote is often the same on every card
+    out[1:1] = apart
     for facet, values in need.include.items():
         have = [v for v in values if v in item.facets.get(facet, ())]
         if have and facet != TYPE_FACET:

@@ -30,7 +30,8 @@ RELATIVE = [
     (r"\b(?:powerful|high power)\b", "power_w", "high"),
     # "cheap": the cheaper half of the wanted type (of the catalog when no type is wanted)
     (
-        r"\b(?:cheap|inexpensive|affordable|low[- ]cost|not (?:too )?expensive|low[- ]priced)\b",
+        r"\b(?:cheap(?:er)?|inexpensive|affordable|low[- ]cost|not (?:too )?expensive|low[- ]"
+        r"priced)\b",
         "price",
         "median",
     ),

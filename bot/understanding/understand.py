@@ -436,7 +436,8 @@ def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understan
 def _ranges(
     need: Need, text: str, shown_prices: Callable[[], Sequence[float]], result: Understanding
 ) -> bool:
-    """Budgets and ratings said in the message; whether a price was given."""
+    """Budgets and ratings said in the message; whether a price was given (a "cheaper" with
+    nothing shown and no budget gives none: it is read as "cheap", the cheaper half)."""
     change = parse_ranges(text)
     if change.price:
         need.ranges["price"] = change.price
@@ -452,7 +453,7 @@ def _ranges(
         need.ranges["price"] = Range(min=current.min, max=round(current.max * PRICIER_FACTOR, 2))
     if change:
         result.content = True
-    return bool(change.price or change.relative)
+    return bool(change.price) or need.ranges.get("price", Range()) != current
 
 
 def _leftover(tokens: Sequence[str], hits: Sequence[Hit]) -> list[str]:
