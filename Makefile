@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test check lint typecheck unit fast bench clean
+.PHONY: run test check lint typecheck unit fast bench clean demo-vectors
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,10 @@ check: lint typecheck fast
 bench: $(VENV)/.installed
 	$(PIP) -e '.[bench]'
 	$(BIN)/python -m eval.bench
+
+# the demo catalog's shipped vectors (retrieval/prebuilt.py): after editing the demo file
+demo-vectors: $(VENV)/.installed
+	$(BIN)/python -m retrieval.prebuilt data/bestbuy_phones.json --mapping data/mappings/bestbuy_phones.yaml
 
 clean:
 	rm -rf $(VENV) .concierge .pytest_cache .mypy_cache .ruff_cache

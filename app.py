@@ -23,7 +23,8 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
         build_embedder,
         build_engine,
         build_store,
-        ensure_demo_catalog,  # fmt: skip
+        ensure_demo_catalog,
+        start_chat_model,  # fmt: skip
     )
     from retrieval.errors import UnknownCatalogError
 
@@ -31,7 +32,8 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     store = build_store(settings)
     embedder = build_embedder()
     ensure_demo_catalog(settings, store, embedder)
-    engine = build_engine(settings, store, embedder, chat=True)
+    engine = build_engine(settings, store, embedder, chat=False)
+    start_chat_model(settings, engine)  # drafts explanations once loaded; templates until then
     with contextlib.suppress(UnknownCatalogError):  # the API says so per request instead
         engine.warm(settings.default_catalog)  # so that the first chat does not wait
     database = build_database(settings)

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from bot.settings import Settings
+from bot.settings import Precision, Settings, resolved_precision
 from retrieval.errors import ConciergeError
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         model_dir=str(path),
         max_new_tokens=settings.llm_max_new_tokens,
         temperature=settings.llm_temperature,
+        precision=settings.llm_precision,
     )
 
 
@@ -79,23 +80,40 @@ def packaged_model_dir(cache_dir: Path) -> Path:
     return target
 
 
+def load_causal_lm(model_dir: str, precision: Precision) -> Any:
+    """A causal LM for CPU decoding, its linear layers in int8 (bot/int8.py) if so asked; "auto"
+    is int8 where the CPU computes bfloat16 natively, else float32."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    precision = resolved_precision(precision)
+    dtype = torch.float32 if precision == "float32" else torch.bfloat16
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).eval()
+    if precision == "int8":
+        from bot.int8 import to_int8
+
+        to_int8(model)
+    return model
+
+
 class LocalChatModel(BaseChatModel):
     """A Hugging Face causal LM run in-process on the CPU, with token streaming."""
 
     model_dir: str
     max_new_tokens: int = 48
     temperature: float = 0.0
+    precision: Precision = "auto"
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def model_post_init(self, context: Any) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         if not Path(self.model_dir).exists():
             raise ConciergeError(f"CONCIERGE_LLM_MODEL: no model at {self.model_dir}")
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
-        self._model = AutoModelForCausalLM.from_pretrained(self.model_dir).eval()
+        self._model = load_causal_lm(self.model_dir, self.precision)
 
     @property
     def _llm_type(self) -> str:

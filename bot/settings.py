@@ -8,8 +8,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.candidates import Weights
 from retrieval.diversity import DIVERSITY
+from retrieval.embed import native_bfloat16
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+Precision = Literal["auto", "int8", "bfloat16", "float32"]  # a local chat model's weights
+
+
+def resolved_precision(precision: Precision) -> Precision:
+    """ "auto" is int8 where the CPU computes bfloat16 natively, else float32."""
+    if precision == "auto":
+        return "int8" if native_bfloat16() else "float32"
+    return precision
 
 
 class Settings(BaseSettings):
@@ -35,10 +44,16 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, repr=False)
     llm_max_new_tokens: int = 48
     llm_temperature: float = 0.0  # greedy by default: reproducible and no worse at this size
+    # How a local model's weights are held on the CPU. "int8": its linear layers' weights in
+    # int8, computing in bfloat16 (bot/int8.py); the packaged model decodes about 2.5x faster
+    # than in float32 here, and writes nearly the same (BENCHMARKS.md, explanations). "auto":
+    # int8 where the CPU computes bfloat16 natively (AVX512-BF16, AMX), else float32.
+    llm_precision: Precision = "auto"
     # How many of the top items get an LLM-drafted explanation (one batched call; the others,
     # and every sentence that fails the verifier, get template sentences), and its length.
-    # Unset: none with the packaged model, which decodes about 12 tokens/s here, so that even
-    # one draft puts a recommend turn over 2.5 s (BENCHMARKS.md, explanations); 3 otherwise.
+    # Unset: with the packaged model, the top item's when it runs in int8 (a recommend turn then
+    # takes about 1.5 s; three drafts, over 3 s: BENCHMARKS.md, explanations), none in float32;
+    # 3 with any other model.
     explain_drafts: int | None = Field(default=None, ge=0, le=10)
     explain_max_tokens: int = Field(default=48, ge=8, le=256)
 
@@ -84,7 +99,9 @@ class Settings(BaseSettings):
         if self.explain_drafts is not None:
             return self.explain_drafts
         packaged = self.resolved_llm_provider == "local" and not self.llm_model
-        return 0 if packaged else 3
+        if not packaged:
+            return 3
+        return 1 if resolved_precision(self.llm_precision) == "int8" else 0
 
     @property
     def resolved_llm_provider(self) -> str:

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 from bot.engine import Engine, EngineConfig
@@ -10,6 +11,7 @@ from bot.web.sessions import Database
 from prompts.loader import load_prompts
 from retrieval.candidates import Weights
 from retrieval.embed import CachedEmbedder, Embedder, MiniLMEmbedder
+from retrieval.errors import ConciergeError
 from retrieval.ingest import ingest
 from retrieval.policies import ingest_policies
 from retrieval.store import ItemStore, make_client
@@ -45,6 +47,30 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
     # The engine embeds only short query texts, which repeat turn after turn: cache them.
     return Engine(embedder=CachedEmbedder(embedder), store=store, prompts=load_prompts(),
                   chat=model, config=config)  # fmt: skip
+
+
+def start_chat_model(settings: Settings, engine: Engine) -> threading.Thread | None:
+    """Load the chat model that drafts explanations in the background (the packaged model's
+    first start converts it, about 20 s; loading takes a few seconds more): the app answers at
+    once, with template explanations until the model is ready. None when nothing drafts."""
+    if not settings.resolved_explain_drafts:
+        return None
+    from bot.llm import build_chat_model
+
+    local = settings.resolved_llm_provider == "local" and settings.llm_model
+    if local and not Path(str(settings.llm_model)).exists():  # fails the start, not later
+        raise ConciergeError(f"CONCIERGE_LLM_MODEL: no model at {settings.llm_model}")
+
+    def load() -> None:
+        try:
+            engine.use_chat(build_chat_model(settings))
+        except Exception as error:  # the app keeps serving, with template explanations
+            print(f"The chat model could not be loaded ({error}): explanations stay templates",
+                  file=sys.stderr)  # fmt: skip
+
+    thread = threading.Thread(target=load, name="chat-model", daemon=True)
+    thread.start()
+    return thread
 
 
 def build_database(settings: Settings) -> Database:

@@ -31,7 +31,8 @@ from retrieval.candidates import Constraints, NeedVectors, Weights, retrieve
 from retrieval.catalog import load_catalog
 from retrieval.embed import Embedder
 from retrieval.index import CatalogIndex
-from retrieval.records import Item
+from retrieval.ingest import embed_items
+from retrieval.records import LAYOUT, Item
 from retrieval.store import ItemStore, make_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,10 +68,10 @@ def load(cache: Path, quick: bool, embedder: Embedder) -> tuple[list[Item], np.n
             sys.exit(f"{path} not found: this benchmark needs ../shared/data")
         got = load_catalog(path, mapping).items
         got = got[:400] if quick else got
-        file = cache / f"{name}{'-quick' if quick else ''}.npy"
+        file = cache / f"{name}-{LAYOUT}{'-quick' if quick else ''}.npy"
         if not file.exists():
             cache.mkdir(parents=True, exist_ok=True)
-            np.save(file, embedder.embed([i.embedding_text() for i in got]))
+            np.save(file, embed_items(got, embedder)[0])
         items += [Item(**{**i.__dict__, "id": f"{name}:{i.id}"}) for i in got]
         vectors.append(np.load(file))
     return items, np.concatenate(vectors).astype(np.float32)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.settings import Precision, Settings, resolved_precision
 from eval.report import machine, percentile, write_section
 from eval.simulate import REDIAL, ROOT, build
 
@@ -65,6 +66,37 @@ def plant(kind: str, text: str, item: Any, values: dict[str, list[str]], prices:
         free = [n for n in ("48", "96", "512", "7000") if n not in lowered and n not in numbers]
         fact = f"it has {rng.choice(free)} GB of storage"
     return f"{first.rstrip('.')}, and {fact}." + (f" {rest}" if rest else "")
+
+
+PRECISIONS: tuple[Precision, ...] = ("float32", "bfloat16", "int8")  # of the packaged model
+DRAFTS = [("the top item, 48 tokens", 1, 48), ("the top 3, one batched call, 48 tokens", 3, 48)]
+SPEED_PROMPT = (
+    "Shopper wants: a cheap Samsung phone with a big screen. Item: Samsung Galaxy J7 Prime "
+    "32GB Unlocked, $199.99, 5.5 inch screen. Say why it suits them."
+)
+
+
+def decode_speed(model: Any, tokens: int = 64, repeats: int = 3) -> tuple[float, float, int]:
+    """(tokens/s of greedy decoding after the prompt, prompt time in s, prompt tokens), best of
+    `repeats`: the packaged model's own speed on this CPU, apart from any turn."""
+    import torch
+
+    tokenizer, lm = model._tokenizer, model._model
+    chat = [{"role": "user", "content": SPEED_PROMPT}]
+    inputs = tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt",
+                                           return_dict=True)  # fmt: skip
+    best_decode, best_prompt = float("inf"), float("inf")
+    with torch.inference_mode():
+        for _ in range(repeats):
+            started = time.perf_counter()
+            lm(**inputs)
+            prompt = time.perf_counter() - started
+            started = time.perf_counter()
+            lm.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False,
+                        pad_token_id=tokenizer.eos_token_id)  # fmt: skip
+            best_decode = min(best_decode, time.perf_counter() - started - prompt)
+            best_prompt = min(best_prompt, prompt)
+    return tokens / best_decode, best_prompt, int(inputs["input_ids"].shape[1])
 
 
 def run(engine: Any, store: Any, catalogs: list[str], want: int, rng: random.Random
@@ -131,25 +163,29 @@ def main(argv: list[str] | None = None) -> None:
     want, planted = (12, 10) if args.quick else (args.pairs, args.planted)
     from bot.explaining.verify import verify
     from bot.llm import build_chat_model
-    from bot.settings import Settings
     from bot.state import DialogueState
 
     catalogs = [c for c in CATALOGS if c != "redial" or REDIAL.exists()]
     engine, store = build(args.data_dir, catalogs, args.quick)
-    engine = engine.variant(chat=build_chat_model(Settings()))
+    models = {p: build_chat_model(Settings(llm_precision=p)) for p in PRECISIONS}
+    speeds = {p: decode_speed(model) for p, model in models.items()}
+    default = resolved_precision(Settings().llm_precision)
+    size = next(iter(speeds.values()))[2]
+    engine = engine.variant(chat=models[default])
     rng = random.Random(args.seed)
-    for _ in engine.stream_reply(engine.turn(DialogueState(catalog="phones"), "a phone")):
-        pass  # load and warm the model
-    # (label, drafts, tokens, pairs): the default first, then LLM drafts on fewer turns (slow)
+    # (label, precision, drafts, tokens, pairs): the default first, then LLM drafts on fewer
+    # turns, in each precision of the model
     few = 3 if args.quick else 30
-    configs = [("none: templates (default)", 0, 48, want),
-               ("the top item, 32 tokens", 1, 32, few),
-               ("the top 3, one batched call, 48 tokens", 3, 48, few)]  # fmt: skip
+    configs: list[tuple[str, Precision, int, int, int]] = [("templates", default, 0, 48, want)]
+    configs += [(f"{what}, {p}", p, n, tokens, few) for what, n, tokens in DRAFTS
+                for p in PRECISIONS]  # fmt: skip
     runs = []
-    for label, drafts, tokens, count in configs:
-        variant = engine.variant(drafts=drafts, draft_tokens=tokens)
+    for label, precision, drafts, tokens, count in configs:
+        variant = engine.variant(chat=models[precision], drafts=drafts, draft_tokens=tokens)
         for catalog in catalogs:
             variant.warm(catalog)
+        for _ in variant.stream_reply(variant.turn(DialogueState(catalog="phones"), "a phone")):
+            pass  # warm the model
         runs.append((label, *run(variant, store, catalogs, count, rng)))
     pairs = [p for _, found, _, _ in runs for p in found]
 
@@ -189,17 +225,18 @@ def main(argv: list[str] | None = None) -> None:
         return (f"| {label} | {len(turns)} | {whole}/{len(drafts)} | {accepted}/{drafted} | "
                 f"{ms(turns)} | {ms(raw)} | {ratio:.2f} |")  # fmt: skip
 
-    defaults = [p.explanation.text for p in runs[0][1]]  # the default: templates, no drafts
+    defaults = [p.explanation.text for p in runs[0][1]]  # templates alone, no drafts
     telling = sum(bool(TELLS.search(t)) for t in defaults)
     quoting = sum("You wanted " in t for t in defaults)  # all the templates said before
     text = (
         f"Machine: {machine()}. {len(pairs)} (need, item) pairs from recommend turns of 3 items "
-        f"on {', '.join(catalogs)}, default chat model (packaged SmolLM2-135M, CPU).\n\n"
+        f"on {', '.join(catalogs)}, the packaged chat model (SmolLM2-135M, CPU; {default} "
+        "by default).\n\n"
         f"| | |\n|---|---:|\n"
         f"| shown explanations verified again from scratch | {verified}/{len(pairs)} "
         f"({verified / len(pairs):.0%}) |\n"
         f"| planted facts caught | {sum(caught.values())}/{sum(tried.values())} |\n"
-        f"| default explanations that say more than the title, price and filters asked (a "
+        f"| template explanations that say more than the title, price and filters asked (a "
         f"quote of what was wanted, what sets the item apart, what it misses) | "
         f"{telling}/{len(defaults)} ({telling / max(1, len(defaults)):.0%}) |\n"
         f"| of them, with a quote of what was wanted (the only such sentence before standings "
@@ -216,7 +253,13 @@ def main(argv: list[str] | None = None) -> None:
         + "\n\nTurn: from the message to the complete reply (understanding, retrieval, lead-in "
         "or drafts, verification, templates). Generation: the batched LLM call alone, the same "
         "tokens. Drafts accepted whole: every whole sentence of the draft passed the verifier "
-        "(a sentence cut off by the token limit is dropped before).\n"
+        "(a sentence cut off by the token limit is dropped before).\n\n"
+        f"| packaged model | decoding (tokens/s) | reading a {size}-token prompt (ms) |\n"
+        "|---|---:|---:|\n"
+        + "\n".join(
+            f"| {p} | {speed:.1f} | {read * 1000:.0f} |" for p, (speed, read, _) in speeds.items()
+        )
+        + "\n\nDecoding: greedy, 64 new tokens after the prompt, best of 3, in the same run.\n"
     )
     print(text)
     if args.out:

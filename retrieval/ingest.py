@@ -2,6 +2,8 @@
 
 import time
 from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,14 +11,16 @@ import numpy as np
 from tqdm import tqdm
 
 from retrieval.catalog import Catalog, load_catalog
-from retrieval.embed import Embedder
+from retrieval.embed import CachedEmbedder, Embedder
 from retrieval.errors import CatalogError
+from retrieval.prebuilt import PrebuiltEmbedder, vectors_path
 from retrieval.records import Item, Skipped
 from retrieval.store import ItemStore, Manifest, check_name
 from retrieval.types import FACET as TYPE_FACET
 from retrieval.variants import Products
 
 EMBED_BATCH = 256  # items embedded and written per step: progress stays live, memory flat
+EMBED_CACHE = 8192  # vectors of texts seen in this ingest (about 12 MB), each embedded once
 TYPE_NUMBER_SHARE = 0.3  # per-type quartiles of a number need this share of the type's items
 TYPE_NUMBER_MIN = 8  # ... and at least this many of them
 
@@ -68,7 +72,15 @@ def ingest(
     started = time.perf_counter()
     check_name(name)
     catalog = load_catalog(path, mapping_path)
-    return ingest_catalog(catalog, path, name, store, embedder, prune, progress, started)
+    shipped = vectors_path(path)
+    if not shipped.exists():
+        return ingest_catalog(catalog, path, name, store, embedder, prune, progress, started)
+    prebuilt = PrebuiltEmbedder(embedder, shipped)
+    report = ingest_catalog(catalog, path, name, store, prebuilt, prune, progress, started)
+    if prebuilt.found:
+        report.notes.append(f"{prebuilt.found} vectors read from {shipped.name}, "
+                            f"{prebuilt.embedded} texts embedded")  # fmt: skip
+    return report
 
 
 def ingest_catalog(
@@ -101,18 +113,26 @@ def ingest_catalog(
             report.added += 1
         else:
             report.updated += 1
-    with tqdm(
-        total=len(catalog.items), unit="items", desc=f"ingest {name}", disable=not progress
-    ) as bar:
+    cached = CachedEmbedder(embedder, size=EMBED_CACHE)  # facet lines and titles repeat
+    with (
+        tqdm(
+            total=len(catalog.items), unit="items", desc=f"ingest {name}", disable=not progress
+        ) as bar,
+        ThreadPoolExecutor(max_workers=1) as writer,
+    ):
         bar.update(report.unchanged)
+        writing: Future | None = None
         for start in range(0, len(todo), EMBED_BATCH):
             chunk = todo[start : start + EMBED_BATCH]
             items = [item for item, _ in chunk]
-            vectors = embedder.embed([item.embedding_text() for item in items])
-            fields = [(i.id, f, text) for i in items for f, text in i.field_texts().items()]
-            field_vectors = embedder.embed([text for _, _, text in fields])
-            store.upsert(name, items, [h for _, h in chunk], vectors, fields, field_vectors)
+            vectors, fields, field_vectors = embed_items(items, cached)
+            if writing:  # one chunk is written while the next is embedded
+                writing.result()
+            writing = writer.submit(store.upsert, name, items, [h for _, h in chunk], vectors,
+                                    fields, field_vectors)  # fmt: skip
             bar.update(len(chunk))
+        if writing:
+            writing.result()
     if prune:
         keep = {item.id for item in catalog.items}
         stale = [i for i in existing if i not in keep]
@@ -122,6 +142,27 @@ def ingest_catalog(
     report.products = Products(catalog.items).counts()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def embed_items(
+    items: Sequence[Item], embedder: Embedder
+) -> tuple[np.ndarray, list[tuple[str, str, str]], np.ndarray]:
+    """The items' vectors, their field rows (item id, field, text) and the fields' vectors.
+
+    Only the fields are embedded (title, facet line, description lead): an item's vector is the
+    normalised sum of its fields' vectors. That is a third of the text one long item text would
+    be, and it ranks better than that text's own vector (BENCHMARKS.md, ingest)."""
+    fields = [(i.id, f, text) for i in items for f, text in i.field_texts().items()]
+    field_vectors = embedder.embed([text for _, _, text in fields])
+    row = {item.id: n for n, item in enumerate(items)}
+    vectors = np.zeros((len(items), embedder.dimension), dtype=np.float32)
+    np.add.at(vectors, [row[item_id] for item_id, _, _ in fields], field_vectors)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    empty = np.flatnonzero(norms[:, 0] == 0)  # no field text at all: the whole text, if any
+    if len(empty):
+        vectors[empty] = embedder.embed([items[int(n)].embedding_text() for n in empty])
+        norms[empty] = 1.0
+    return vectors / norms, fields, field_vectors
 
 
 def build_manifest(

@@ -5,7 +5,9 @@ import json
 from dataclasses import asdict, dataclass, field
 
 FIELD_NAMES = ("title", "facets", "description")  # fields with vectors of their own
-LAYOUT = "fields-v1"  # what is stored per item; a new layout re-embeds everything once
+# What is stored per item; a new layout re-embeds everything once. v2: an item's vector is the
+# normalised sum of its field vectors (v1 embedded its whole text besides).
+LAYOUT = "fields-v2"
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class Item:
         return {name: text for name, text in out.items() if text.strip()}
 
     def embedding_text(self) -> str:
-        """What the item's vector is computed from: title, facets, then description."""
+        """The item as one text (title, facets, then description): the document the store keeps
+        and lexical search reads."""
         parts = [self.title]
         parts += [", ".join(values) for values in self.facets.values() if values]
         if self.description:

@@ -7,6 +7,7 @@ from bot.web.api import Edge, create_api
 from bot.web.services import Services
 from bot.web.sessions import Sessions
 from retrieval.amounts import format_price
+from retrieval.errors import ConciergeError
 from retrieval.records import Item
 from tests.conftest import engine_over
 from tests.fakes import ScriptedChat
@@ -169,3 +170,37 @@ def test_terminal_escapes_are_dropped_whole_and_read_as_nothing(engine):
     state = DialogueState(catalog="phones")
     turn = engine.turn(state, "\x1b[31m\x1b[0m")
     assert turn.reply_key == "empty" and not state.need.ranges
+
+
+def test_the_chat_model_loads_in_the_background_and_drafts_once_ready(engine, monkeypatch, capsys):
+    import threading
+
+    import bot.llm
+    from bot.settings import Settings
+    from bot.wiring import start_chat_model
+
+    release = threading.Event()
+    chat = ScriptedChat(replies=["It is a Samsung phone."])
+
+    def slow_model(settings):
+        release.wait(10)  # converting and loading the packaged model takes seconds
+        return chat
+
+    monkeypatch.setattr(bot.llm, "build_chat_model", slow_model)
+    engine = engine.variant(drafts=1)
+    loading = start_chat_model(Settings(explain_drafts=1), engine)
+    before = engine.respond(DialogueState(catalog="phones"), "a samsung phone")
+    assert before.action == "recommend" and not chat.prompts  # templates meanwhile
+    release.set()
+    loading.join(10)
+    engine.respond(DialogueState(catalog="phones"), "a samsung phone")
+    assert chat.prompts  # drafted by the model now loaded
+
+    def broken(settings):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(bot.llm, "build_chat_model", broken)
+    start_chat_model(Settings(explain_drafts=1), engine).join(10)
+    assert "could not be loaded (no space left on device)" in capsys.readouterr().err
+    with pytest.raises(ConciergeError, match="no model at /nowhere"):
+        start_chat_model(Settings(llm_model="/nowhere"), engine)

@@ -265,10 +265,13 @@ def test_catalog_text_is_cleaned_of_markup_and_instructions(raw, clean):
 
 @pytest.mark.parametrize(
     ("env", "drafts"),
-    [({}, 0), ({"llm_base_url": "http://llm:8000/v1"}, 3), ({"llm_model": "/models/big"}, 3),
-     ({"explain_drafts": 1}, 1)],
+    [({"llm_precision": "float32"}, 0), ({"llm_precision": "int8"}, 1),
+     ({"llm_base_url": "http://llm:8000/v1"}, 3), ({"llm_model": "/models/big"}, 3),
+     ({"explain_drafts": 2, "llm_precision": "float32"}, 2)],
 )  # fmt: skip
-def test_the_packaged_model_drafts_no_explanations_unless_told(env, drafts):
+def test_the_packaged_model_drafts_the_top_items_explanation_only_where_it_runs_in_int8(
+    env, drafts
+):
     from bot.settings import Settings
 
     assert Settings(**env).resolved_explain_drafts == drafts

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval.catalog import load_catalog
@@ -27,12 +28,27 @@ def test_reingesting_an_unchanged_catalog_embeds_nothing(tmp_path, store, fake_e
     path = write_json(tmp_path / "p.json", PHONES)
     first = ingest(path, "phones", store, fake_embedder, progress=False)
     items = load_catalog(path).items
-    texts = 3 + sum(len(i.field_texts()) for i in items)  # the item, and each of its fields
+    texts = sum(len(i.field_texts()) for i in items)  # each field of each item, nothing else
     assert (first.added, first.unchanged, fake_embedder.embedded) == (3, 0, texts)
     again = ingest(path, "phones", store, fake_embedder, progress=False)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
     assert fake_embedder.embedded == texts
     assert store.count("phones") == 3
+
+
+def test_an_item_vector_is_its_fields_vectors_summed_and_a_repeated_text_is_embedded_once(
+    tmp_path, store, fake_embedder
+):
+    rows = [{**row, "brand": "Acme", "id": str(n)} for n, row in enumerate(PHONES * 2)]
+    rows = [{**row, "name": f"{row['name']} {row['id']}"} for row in rows]  # facet lines repeat
+    path = write_json(tmp_path / "p.json", rows)
+    ingest(path, "phones", store, fake_embedder, progress=False)
+    items = load_catalog(path).items
+    distinct = {text for item in items for text in item.field_texts().values()}
+    assert fake_embedder.embedded == len(distinct) < sum(len(i.field_texts()) for i in items)
+    _, vectors = store.vectors("phones", [items[0].id])
+    summed = fake_embedder.embed(list(items[0].field_texts().values())).sum(axis=0)
+    assert np.allclose(vectors[0], summed / np.linalg.norm(summed), atol=1e-5)
 
 
 def test_field_vectors_are_stored_and_follow_their_item(tmp_path, store, fake_embedder):

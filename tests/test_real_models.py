@@ -26,7 +26,16 @@ def test_minilm_is_independent_of_batching(minilm):
     texts = ["short", "a much longer sentence about phones and their batteries", "mid length text"]
     together = minilm.embed(texts)
     alone = np.stack([minilm.embed([t])[0] for t in texts])
-    assert np.allclose(together, alone, atol=1e-5)
+    assert np.allclose((together * alone).sum(axis=1), 1.0, atol=1e-4)  # bfloat16: not bitwise
+
+
+def test_minilm_in_bfloat16_gives_the_vectors_of_float32(minilm):
+    from retrieval.embed import MiniLMEmbedder
+
+    texts = ["Samsung Galaxy S7 32GB Unlocked Black", "Cell Phones; Unlocked Cell Phones; Samsung",
+             "EKEDALEN Extendable table, dark brown, 120/180x80 cm. Seats 4-6."]  # fmt: skip
+    half, full = (MiniLMEmbedder(precision=p).embed(texts) for p in ("bfloat16", "float32"))
+    assert (half * full).sum(axis=1).min() > 0.9995
 
 
 def test_smollm2_is_converted_once_then_loads_fast(model_cache):
@@ -45,6 +54,25 @@ def test_smollm2_answers_greedily_and_streams_through_langchain(model_cache):
     first = model.invoke(prompt).content
     assert "Paris" in first
     assert "".join(str(c.content) for c in model.stream(prompt)) == first  # greedy: same text
+
+
+def test_smollm2_in_int8_answers_as_in_float32(model_cache):
+    from bot.int8 import Int8Linear
+    from retrieval.embed import native_bfloat16
+
+    prompt = [("user", "What is the capital of France? Answer in one word.")]
+    answers = {}
+    for precision in ("auto", "int8", "float32"):
+        settings = Settings(model_cache_dir=model_cache, llm_max_new_tokens=8,
+                            llm_precision=precision)  # fmt: skip
+        model = build_chat_model(settings)
+        int8 = [isinstance(m, Int8Linear) for m in model._model.modules()]
+        expected = precision == "int8" or (precision == "auto" and native_bfloat16())
+        assert any(int8) == expected and "Linear" not in {
+            type(m).__name__ for m in model._model.modules() if expected
+        }
+        answers[precision] = str(model.invoke(prompt).content)
+    assert all("Paris" in answer for answer in answers.values()), answers
 
 
 def test_an_openai_compatible_server_is_chosen_by_settings_alone():

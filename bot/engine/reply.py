@@ -35,6 +35,9 @@ class Replier:
     def forget(self, catalog: str) -> None:
         self._explainers.pop(catalog, None)
 
+    def forget_all(self) -> None:
+        self._explainers = {}
+
     def stream(self, turn: Turn) -> Iterator[str]:
         """Yield the reply as it grows; turn.reply holds the whole text at the end."""
         head = "".join(f"{note}\n\n" for note in turn.notes)

@@ -75,6 +75,12 @@ class Engine:
         self.replier = Replier(prompts, chat, self.knowledge, self.config.drafts,
                                self.config.draft_tokens)  # fmt: skip
 
+    def use_chat(self, chat: BaseChatModel) -> None:
+        """Draft explanations with `chat` from the next turn on (the app loads its model in
+        the background; until then, explanations are templates)."""
+        self.chat = self.replier.chat = chat
+        self.replier.forget_all()
+
     def variant(self, chat: BaseChatModel | None = None, **config: Any) -> "Engine":
         """This engine with another chat model or config values, sharing what it has read of the
         catalogs (benchmarks compare configurations on one store)."""
