@@ -31,10 +31,11 @@ def build_store(settings: Settings) -> ItemStore:
 
 def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat: bool) -> Engine:
     model = None
-    if chat and settings.resolved_explain_drafts:  # the LLM only drafts explanations: with no
-        from bot.llm import build_chat_model  # drafts (the packaged model's default) none loads
+    if chat and settings.resolved_explain_drafts:  # the LLM only drafts explanations: with
+        from bot.llm import build_chat_model  # no drafts, none loads
 
         model = build_chat_model(settings)
+    in_process = settings.resolved_llm_provider == "local"  # drafts one call at a time
     config = EngineConfig(
         k=settings.k,
         max_message_chars=settings.max_message_chars,
@@ -42,6 +43,7 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         weights=Weights(theta=settings.theta, temperature=settings.temperature),
         drafts=settings.resolved_explain_drafts,
         draft_tokens=settings.explain_max_tokens,
+        draft_slots=1 if in_process else settings.max_concurrent_turns,  # a server takes several
         diversity=settings.diversity,
     )
     # The engine embeds only short query texts, which repeat turn after turn: cache them.

@@ -91,17 +91,16 @@ def bench_ingest(label: str, path: Path, mapping: Path, limit: int, data: Path,
     return result
 
 
-def bench_first_start(scratch: Path, port: int = 7899) -> tuple[float, float, float, float]:
+def bench_first_start(scratch: Path, port: int = 7899) -> tuple[tuple[float, float, float], ...]:
     """(s to the first page, s to the first answered chat, peak RSS in MiB once the chat model
     has loaded) of `python app.py` on an empty data directory and model cache, as on a fresh
-    clone; then s to the first page of a second start on what the first one made."""
+    clone; then the same of a second start on what the first one made."""
     env = {**os.environ, "CONCIERGE_DATA_DIR": str(scratch / "data"), "CONCIERGE_PORT": str(port),
            "CONCIERGE_MODEL_CACHE_DIR": str(scratch / "models")}  # fmt: skip
     chat = json.dumps({"message": "a phone for my mom under $200"}).encode()
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/chat", data=chat,
                                      headers={"Content-Type": "application/json"})  # fmt: skip
-    page, answered, peak = _start(env, port, request, settle=SETTLE)
-    return page, answered, peak, _start(env, port)[0]
+    return _start(env, port, request, SETTLE), _start(env, port, request, SETTLE)
 
 
 SETTLE = 45  # s after the first answer: the chat model converts and loads in the background
@@ -171,13 +170,14 @@ def main(argv: list[str] | None = None) -> None:
         )
         text = f"Machine: {machine()}.\n\n" + "\n".join([header, *rows]) + "\n"
         if not args.quick:
-            page, answered, peak, again = bench_first_start(Path(scratch) / "first")
+            (page, answered, peak), (again, chat, kept) = bench_first_start(Path(scratch) / "f")
             text += (
                 f"\nFirst start of `python app.py` on an empty data directory and model cache "
                 f"(a fresh clone after its install): the page is served after **{page:.1f} s** "
                 f"and the first chat is answered after **{answered:.1f} s**; the app's peak RSS, "
-                f"{SETTLE} s later with the chat model loaded, **{peak:.0f} MiB**. A later start, "
-                f"on what the first one made: first page after {again:.1f} s.\n"
+                f"{SETTLE} s later with the chat model loaded, {peak:.0f} MiB. A later start, on "
+                f"what the first one made: first page after {again:.1f} s, first chat after "
+                f"{chat:.1f} s, peak RSS **{kept:.0f} MiB**.\n"
             )
         print(text)
     if args.out:

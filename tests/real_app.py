@@ -42,6 +42,10 @@ class RealApp:
             "CONCIERGE_API_KEY": API_KEY,
             "CONCIERGE_ALLOWED_ORIGINS": shop_origin,
             "CONCIERGE_DEMO_CATALOG_PATH": str(demo),
+            # Template explanations throughout: with drafts, what a turn says would depend on
+            # whether the chat model had loaded in the background yet. Drafting is tested with
+            # the real model in test_real_models.py, the loading with a fake.
+            "CONCIERGE_EXPLAIN_DRAFTS": "0",
         }
         self.process: subprocess.Popen | None = None
 

@@ -204,3 +204,14 @@ def test_the_chat_model_loads_in_the_background_and_drafts_once_ready(engine, mo
     assert "could not be loaded (no space left on device)" in capsys.readouterr().err
     with pytest.raises(ConciergeError, match="no model at /nowhere"):
         start_chat_model(Settings(llm_model="/nowhere"), engine)
+
+
+def test_a_turn_that_finds_the_llm_drafting_for_another_explains_with_templates(engine):
+    chat = ScriptedChat(replies=["It is a Samsung phone."])
+    engine = engine.variant(chat=chat, drafts=1, draft_slots=1)
+    engine.replier._slots.acquire()  # another turn is drafting
+    busy = engine.respond(DialogueState(catalog="phones"), "a samsung phone")
+    assert busy.action == "recommend" and busy.items[0].explanation and not chat.prompts
+    engine.replier._slots.release()
+    engine.respond(DialogueState(catalog="phones"), "a samsung phone")
+    assert len(chat.prompts) == 1

@@ -75,6 +75,19 @@ def test_smollm2_in_int8_answers_as_in_float32(model_cache):
     assert all("Paris" in answer for answer in answers.values()), answers
 
 
+def test_the_packaged_model_in_int8_is_kept_and_read_back_even_after_damage(model_cache):
+    settings = Settings(model_cache_dir=model_cache, llm_max_new_tokens=8, llm_precision="int8")
+    prompt = [("user", "What is the capital of France? Answer in one word.")]
+    first = str(build_chat_model(settings).invoke(prompt).content)
+    [kept] = packaged_model_dir(model_cache).glob("int8-*.pt")
+    written = kept.stat().st_mtime_ns
+    assert str(build_chat_model(settings).invoke(prompt).content) == first
+    assert kept.stat().st_mtime_ns == written  # read, not made again
+    kept.write_bytes(b"damaged")
+    assert str(build_chat_model(settings).invoke(prompt).content) == first
+    assert kept.stat().st_size > 100_000_000  # made again
+
+
 def test_an_openai_compatible_server_is_chosen_by_settings_alone():
     from langchain_openai import ChatOpenAI
 

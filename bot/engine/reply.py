@@ -1,6 +1,7 @@
 """The reply to a turn, streamed: fixed replies from templates, or for a recommendation a
 lead-in (a template true of every item), the numbered listing and the verified explanations."""
 
+import threading
 from collections.abc import Iterator
 
 from langchain_core.language_models import BaseChatModel
@@ -15,14 +16,22 @@ from retrieval.amounts import format_price
 
 
 class Replier:
-    def __init__(self, prompts: Prompts, chat: BaseChatModel | None, knowledge: CatalogKnowledge,
-                 drafts: int = 0, draft_tokens: int = 48) -> None:  # fmt: skip
+    def __init__(
+        self,
+        prompts: Prompts,
+        chat: BaseChatModel | None,
+        knowledge: CatalogKnowledge,
+        drafts: int = 0,
+        draft_tokens: int = 48,
+        draft_slots: int = 1,
+    ) -> None:
         self.prompts = prompts
         self.chat = chat
         self.knowledge = knowledge
         # The LLM drafts explanations for the top `drafts` items (templates explain the rest)
         self.drafts = drafts
         self.draft_tokens = draft_tokens
+        self._slots = threading.BoundedSemaphore(draft_slots)  # turns drafting at once
         self._explainers: dict[str, Explainer] = {}
 
     def explainer(self, catalog: str) -> Explainer:
@@ -61,8 +70,13 @@ class Replier:
     def explain(self, turn: Turn) -> None:
         """Verified explanations for the shown items (bot/explaining/explain.py)."""
         explainer = self.explainer(turn.state.catalog)
-        found = explainer.explain(turn.picks, turn.state.need,
-                                  lambda p: format_price(p, turn.currency))  # fmt: skip
+        drafting = self.drafts > 0 and self._slots.acquire(blocking=False)  # else templates
+        try:
+            price = lambda p: format_price(p, turn.currency)  # noqa: E731
+            found = explainer.explain(turn.picks, turn.state.need, price, draft=drafting)
+        finally:
+            if drafting:
+                self._slots.release()
         turn.explanations = found
         for item, explanation in zip(turn.items, found, strict=True):
             item.explanation = explanation.text

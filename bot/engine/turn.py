@@ -50,6 +50,9 @@ class EngineConfig:
     weights: Weights = field(default_factory=Weights)  # fusion, rerank temperature and θ
     drafts: int = 0  # top items whose explanation the LLM drafts (templates explain the rest)
     draft_tokens: int = 48  # the length of each draft
+    # Turns drafting at once. A turn that finds none free explains with templates, so that under
+    # load turns do not queue behind the LLM (an in-process model drafts one call at a time).
+    draft_slots: int = 1
     diversity: float = DIVERSITY  # variety among the shown items, for vague requests
 
 
@@ -73,7 +76,7 @@ class Engine:
         self.config = config or EngineConfig()
         self.knowledge = knowledge or CatalogKnowledge(store, embedder)
         self.replier = Replier(prompts, chat, self.knowledge, self.config.drafts,
-                               self.config.draft_tokens)  # fmt: skip
+                               self.config.draft_tokens, self.config.draft_slots)  # fmt: skip
 
     def use_chat(self, chat: BaseChatModel) -> None:
         """Draft explanations with `chat` from the next turn on (the app loads its model in

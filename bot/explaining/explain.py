@@ -70,10 +70,12 @@ class Explainer:
         self.draft_top = draft_top
         self.max_new_tokens = max_new_tokens
 
-    def explain(self, picks: Sequence[Scored], need: Need, price_text: Any) -> list[Explanation]:
-        """One verified explanation per pick. `price_text(price)` formats a price."""
+    def explain(self, picks: Sequence[Scored], need: Need, price_text: Any, draft: bool = True
+                ) -> list[Explanation]:  # fmt: skip
+        """One verified explanation per pick; the top ones drafted by the LLM if `draft`.
+        `price_text(price)` formats a price."""
         started = time.perf_counter()
-        drafts = self.drafts(picks[: self.draft_top], need, price_text)
+        drafts = self.drafts(picks[: self.draft_top], need, price_text) if draft else []
         generation = time.perf_counter() - started
         drafts += [""] * (len(picks) - len(drafts))
         compared = standing.compared([p.item for p in picks], need, price_text)
