@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.candidates import Weights
@@ -19,6 +19,17 @@ def resolved_precision(precision: Precision) -> Precision:
     if precision == "auto":
         return "int8" if native_bfloat16() else "float32"
     return precision
+
+
+def parse_client_keys(text: str) -> dict[str, int]:
+    """ "key:per_minute, ..." -> {key: per_minute}."""
+    limits = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, _, limit = pair.rpartition(":")
+        if not key or not limit.isdigit() or int(limit) < 1:
+            raise ValueError("CONCIERGE_CLIENT_KEYS: each entry is key:per_minute, e.g. s3cret:600")
+        limits[key] = int(limit)
+    return limits
 
 
 class Settings(BaseSettings):
@@ -68,6 +79,10 @@ class Settings(BaseSettings):
     max_concurrent_turns: int = Field(default=2, ge=1)
     max_queued_turns: int = Field(default=16, ge=0)
     rate_limit_per_minute: int = Field(default=60, ge=1)
+    # Clients with their own limit, "key:per_minute" pairs separated by commas: a request with
+    # the header X-Client-Key: key counts against that key's limit instead of its address's (a
+    # shop's backend chatting for many shoppers from one address).
+    client_keys: str = Field(default="", repr=False)
     max_request_bytes: int = Field(default=256_000, ge=1_000)
     max_ingest_bytes: int = Field(default=200_000_000, ge=1_000)  # admin uploads
 
@@ -93,6 +108,16 @@ class Settings(BaseSettings):
     @property
     def origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+    @field_validator("client_keys")
+    @classmethod
+    def _check_client_keys(cls, text: str) -> str:
+        parse_client_keys(text)  # a malformed entry fails the start, with the expected form
+        return text
+
+    @property
+    def client_limits(self) -> dict[str, int]:
+        return parse_client_keys(self.client_keys)
 
     @property
     def resolved_explain_drafts(self) -> int:

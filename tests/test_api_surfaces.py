@@ -169,6 +169,31 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(parts):
     assert codes[:2] == [200, 200] and 429 in codes[2:]
     limited = client.post("/api/v1/chat", json={"message": "a phone"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    detail = limited.json()["detail"]  # not the words of a full queue
+    assert (
+        detail.startswith("rate limited: at most 8 chat requests a minute") and "busy" not in detail
+    )
+
+
+def test_a_backend_with_a_client_key_gets_its_own_limit(parts):
+    client = make_client(parts[0], rate_limit_per_minute=8, client_keys={"shop-backend": 600})
+    backend = {"x-client-key": "shop-backend"}
+    codes = [client.post("/api/v1/chat", json={"message": "a phone"}, headers=backend).status_code
+             for _ in range(6)]  # fmt: skip
+    assert codes == [200] * 6  # over the address's 2 in a burst, within the key's 150
+    by_address = [client.post("/api/v1/chat", json={"message": "a phone"}).status_code
+                  for _ in range(3)]  # fmt: skip
+    assert by_address[:2] == [200, 200] and by_address[2] == 429
+    wrong = client.post("/api/v1/chat", json={"message": "a phone"}, headers={"x-client-key": "x"})
+    assert wrong.status_code == 401 and "client key" in wrong.json()["detail"]
+
+
+def test_client_keys_are_read_from_settings_and_a_malformed_entry_is_refused():
+    from bot.settings import Settings
+
+    assert Settings(client_keys="a1:600, b2:30").client_limits == {"a1": 600, "b2": 30}
+    with pytest.raises(ValueError, match="key:per_minute"):
+        Settings(client_keys="just-a-key")
 
 
 def test_beyond_the_queue_a_turn_is_refused_at_once_with_busy(parts):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from bot.web.limits import Busy, Gate, RateLimiter
+from bot.web.limits import Busy, Gate, RateLimited, RateLimiter
 
 
 def test_the_gate_runs_some_queues_some_and_refuses_the_rest_at_once():
@@ -51,13 +51,17 @@ def test_the_rate_limit_is_per_client_and_refills_with_time():
     limiter = RateLimiter(per_minute=60)  # one a second, bursts of 15
     for _ in range(15):
         limiter.check("a", now=0.0)
-    with pytest.raises(Busy) as refused:
+    with pytest.raises(RateLimited) as refused:
         limiter.check("a", now=0.0)
-    assert refused.value.retry_after == 1
+    assert (refused.value.retry_after, refused.value.per_minute) == (1, 60)
     limiter.check("b", now=0.0)  # another client is not affected
     limiter.check("a", now=1.0)  # a second later, one more
-    with pytest.raises(Busy):
+    with pytest.raises(RateLimited):
         limiter.check("a", now=1.0)
+    for _ in range(150):  # a client with its own limit: 600 a minute, bursts of 150
+        limiter.check("backend", now=0.0, per_minute=600)
+    with pytest.raises(RateLimited):
+        limiter.check("backend", now=0.0, per_minute=600)
 
 
 def test_the_rate_limiter_forgets_old_clients():

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.settings import Settings
-from bot.web.limits import BodyLimit, Busy, Gate, RateLimiter
+from bot.web.limits import BodyLimit, Busy, Gate, RateLimited, RateLimiter
 from bot.web.services import Services
 from retrieval.errors import ConciergeError, UnknownCatalogError
 from retrieval.ingest import IngestReport, ingest
@@ -59,13 +59,14 @@ class Edge:
     rate_limit_per_minute: int = Settings.model_fields["rate_limit_per_minute"].default
     max_request_bytes: int = Settings.model_fields["max_request_bytes"].default
     max_ingest_bytes: int = Settings.model_fields["max_ingest_bytes"].default
+    client_keys: dict[str, int] = field(default_factory=dict)  # key -> its chats a minute
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Edge":
         return cls(settings.default_catalog, settings.api_key, settings.origins,
                    settings.max_concurrent_turns, settings.max_queued_turns,
                    settings.rate_limit_per_minute, settings.max_request_bytes,
-                   settings.max_ingest_bytes)  # fmt: skip
+                   settings.max_ingest_bytes, settings.client_limits)  # fmt: skip
 
 
 def frame_policy(origins: list[str]) -> str:
@@ -107,6 +108,23 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
         return JSONResponse({"detail": "busy, try again in a moment"}, status_code=429,
                             headers={"Retry-After": str(err.retry_after)})  # fmt: skip
 
+    @api.exception_handler(RateLimited)
+    async def rate_limited(_request: Request, err: RateLimited) -> JSONResponse:
+        detail = (f"rate limited: at most {err.per_minute} chat requests a minute from one "
+                  f"client; try again in {err.retry_after} s")  # fmt: skip
+        return JSONResponse({"detail": detail}, status_code=429,
+                            headers={"Retry-After": str(err.retry_after)})  # fmt: skip
+
+    def client(request: Request) -> tuple[str, int | None]:
+        """Who counts against a rate limit: a known client key, else the address."""
+        given = request.headers.get("x-client-key")
+        if given is None:
+            return f"address:{request.client.host if request.client else 'unknown'}", None
+        for key, per_minute in edge.client_keys.items():
+            if hmac.compare_digest(given.encode(), key.encode()):
+                return f"key:{key}", per_minute
+        raise HTTPException(401, "unknown client key (header X-Client-Key)")
+
     @api.exception_handler(Exception)
     async def failure(request: Request, err: Exception) -> JSONResponse:
         # Logged with its type only: the message may quote prompts or user text.
@@ -127,7 +145,8 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
 
     @api.post("/api/v1/chat")
     def chat(body: ChatRequest, request: Request) -> dict:
-        limiter.check(request.client.host if request.client else "unknown")
+        who, per_minute = client(request)
+        limiter.check(who, per_minute=per_minute)
         catalog = body.catalog or edge.default_catalog
         engine.manifest(catalog)  # raises UnknownCatalogError before a session is made
         session_id = body.session_id or uuid.uuid4().hex

@@ -25,6 +25,15 @@ class Busy(Exception):
         self.retry_after = retry_after
 
 
+class RateLimited(Exception):
+    """This client sent more requests than its limit allows; it may retry after `retry_after` s."""
+
+    def __init__(self, retry_after: int, per_minute: int) -> None:
+        super().__init__("rate limited")
+        self.retry_after = retry_after
+        self.per_minute = per_minute
+
+
 class Gate:
     """At most `running` turns at once and `queued` waiting; one more is refused at once."""
 
@@ -51,24 +60,26 @@ class Gate:
 
 
 class RateLimiter:
-    """A token bucket per client: `per_minute` requests a minute, in bursts of up to a quarter
-    of that. Clients not seen for a while are forgotten (at most `clients` are kept)."""
+    """A token bucket per client: `per_minute` requests a minute (a client may have its own),
+    in bursts of up to a quarter of that. Clients not seen for a while are forgotten (at most
+    `clients` are kept). Per process: N processes admit N times as many."""
 
     def __init__(self, per_minute: int, clients: int = 10_000) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = max(1.0, per_minute / 4)
+        self.per_minute = per_minute
         self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(clients)
         self._lock = threading.Lock()
 
-    def check(self, client: str, now: float | None = None) -> None:
-        """Take one request's token, or raise Busy with the seconds until one is free."""
+    def check(self, client: str, now: float | None = None, per_minute: int | None = None) -> None:
+        """Take one request's token, or raise RateLimited with the seconds until one is free."""
         now = time.monotonic() if now is None else now
+        limit = per_minute or self.per_minute
+        rate, burst = limit / 60.0, max(1.0, limit / 4)
         with self._lock:
-            tokens, then = self._buckets.pop(client, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - then) * self.rate)
+            tokens, then = self._buckets.pop(client, (burst, now))
+            tokens = min(burst, tokens + (now - then) * rate)
             if tokens < 1:
                 self._buckets[client] = (tokens, now)
-                raise Busy(retry_after=max(1, round((1 - tokens) / self.rate)))
+                raise RateLimited(max(1, round((1 - tokens) / rate)), limit)
             self._buckets[client] = (tokens - 1, now)
 
 
