@@ -11,6 +11,7 @@ MAX_WANTS = 3  # the most recent statements of need that shape the query
 class Range(BaseModel):
     min: float | None = None
     max: float | None = None
+    said: bool = True  # False: read from a word ("cheap", "a big screen"), not a number given
 
     def admits(self, value: float | None) -> bool:
         if value is None:

@@ -196,6 +196,20 @@ def test_an_item_shown_though_it_misses_part_of_the_need_says_which_part_plainly
     assert "under your" not in text and "as you asked" not in text
 
 
+def test_a_price_read_from_cheap_is_never_called_the_persons_budget():
+    items = [phone(1, "Samsung", 180, 32, 4.1), phone(2, "Apple", 120, 16, 4.6),
+             phone(3, "Motorola", 450, 64, 4.0)]  # fmt: skip
+    wanted = Need(wants=["a cheap phone"], ranges={"price": Range(max=399.99, said=False)})
+    texts = explain_all(items, wanted)
+    assert "At $180 it is among the cheaper ones, under $399.99." in texts[0]
+    assert texts[1].count("$120") == 1  # "the cheapest of these, at $120" says it already
+    assert "At $450 it is over $399.99." in texts[2]
+    assert not any("your" in t for t in texts)
+    explainer = Explainer(load_prompts(), None, NAMES)
+    grounds = explainer.grounds_among(items, 0, wanted, usd)
+    assert not ok("At $180 it is under your $399.99 budget.", grounds)  # no sum was said
+
+
 def test_a_draft_keeps_its_verified_sentences_and_the_rest_come_from_templates():
     chat = ScriptedChat(replies=["It has a 12MP camera. It is waterproof and has 512GB."])
     explainer = Explainer(load_prompts(), chat, NAMES, draft_top=3)

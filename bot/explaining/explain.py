@@ -154,7 +154,9 @@ class Explainer:
         """What may be said of the pick: its fields, the person's words, and the sentences
         computed from its place among the others shown (field "compared")."""
         said = [*need.wants, *need.avoid, *(v for vs in need.include.values() for v in vs)]
-        bounds = [b for r in [need.ranges.get("price")] if r for b in (r.min, r.max) if b]
+        bounds = [
+            b for r in [need.ranges.get("price")] if r and r.said for b in (r.min, r.max) if b
+        ]
         price = price_text(pick.item.price) if pick.item.price is not None else ""
         grounds = Grounds.of(pick.item, said, bounds, self.names, price)
         if compared:
@@ -196,7 +198,14 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
     price = need.ranges.get("price")
     at = price_text(item.price) if item.price is not None else ""
     stated = any(at in sentence for sentence in apart)  # "the cheapest of these, at $99"
-    if price and at and not stated and not price.is_open() and price.admits(item.price):
+    if (
+        price
+        and price.said
+        and at
+        and not stated
+        and not price.is_open()
+        and price.admits(item.price)
+    ):
         if price.min and price.max:
             bound = f"within your {price_text(price.min)} to {price_text(price.max)} budget"
         elif price.max:

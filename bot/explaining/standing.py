@@ -9,6 +9,7 @@ the cheapest of three items priced alike is not "the cheapest".
 
 from collections.abc import Callable, Sequence
 
+from bot.explaining.verify import COMPUTED
 from bot.state import Need
 from retrieval.quantities import LABELS
 from retrieval.records import Item
@@ -19,7 +20,7 @@ MORE_IS_BETTER = {"storage_gb": "storage", "ram_gb": "RAM", "battery_mah": "batt
                   "camera_mp": "camera resolution"}  # fmt: skip
 BRAND = "brand"
 POPULARITY = "popularity"  # the number ingest keeps for how much an item sells or is seen
-FIELD = "compared"  # the grounds' field holding these sentences (computed, not an item field)
+FIELD = COMPUTED  # the grounds' field holding these sentences (computed, not an item field)
 
 
 def standings(
@@ -56,7 +57,21 @@ def compared(
 ) -> list[tuple[list[str], list[str]]]:
     """For each item shown together: what sets it apart, and the asked-for parts it misses."""
     apart = standings(items, need, price_text)
-    return [(a, misses(item, need, price_text)) for item, a in zip(items, apart, strict=True)]
+    out = []
+    for item, sets_apart in zip(items, apart, strict=True):
+        priced = item.price is not None and any(price_text(item.price) in s for s in sets_apart)
+        fits = [] if priced else within(item, need, price_text)  # "the cheapest, at $19.99"
+        out.append((sets_apart + fits, misses(item, need, price_text)))
+    return out
+
+
+def within(item: Item, need: Need, price_text: Callable[[float], str]) -> list[str]:
+    """For a price read from a word ("cheap", "cheaper"), not given: where the item stands
+    against the bound it was read as (never "your budget": the person named no sum)."""
+    r = need.ranges.get("price")
+    if r is None or r.said or r.max is None or item.price is None or not r.admits(item.price):
+        return []
+    return [f"At {price_text(item.price)} it is among the cheaper ones, under {price_text(r.max)}."]
 
 
 def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[str]:
@@ -76,9 +91,11 @@ def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[s
         show = price_text if name == "price" else (lambda v, unit=unit: f"{v:g} {unit}")
         if r.max is not None and value > r.max:
             what = "budget" if name == "price" else "maximum"
-            out.append(f"At {show(value).strip()} it is over your {show(r.max).strip()} {what}.")
+            bound = f"your {show(r.max).strip()} {what}" if r.said else show(r.max).strip()
+            out.append(f"At {show(value).strip()} it is over {bound}.")
         elif r.min is not None and value < r.min:
-            out.append(f"It has {show(value).strip()}, under your {show(r.min).strip()} minimum.")
+            bound = f"your {show(r.min).strip()} minimum" if r.said else show(r.min).strip()
+            out.append(f"It has {show(value).strip()}, under {bound}.")
     return out
 
 

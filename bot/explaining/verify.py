@@ -80,6 +80,9 @@ class Check:
         return any(s.source not in (None, "need") for s in self.segments)
 
 
+COMPUTED = "compared"  # the field of sentences computed from the items shown (standing.py)
+
+
 @dataclass
 class Grounds:
     """What may be said about one item: its fields, and what the person said."""
@@ -130,8 +133,11 @@ class Grounds:
         said = [m.span() for m in _ATTRIBUTED.finditer(sentence)]  # "you wanted ...", "your ..."
 
         def record(start: int, end: int, source: str | None, what: str) -> None:
-            if source == "need" and not any(a <= start < b for a, b in said):
+            attributed = any(a <= start < b for a, b in said)
+            if source == "need" and not attributed:
                 source, what = None, f"{what} (the person's, stated of the item)"
+            elif source == COMPUTED and attributed and what == "price":
+                source, what = None, f"{what} (not the person's, said to be theirs)"
             if source is None:
                 check.problems.append(f"{what} {sentence[start:end]!r}")
             spans.append((start, end, source))
@@ -176,7 +182,11 @@ class Grounds:
     def _price_source(self, amount: float) -> str | None:
         if self.price is not None and _same(self.price, amount):
             return "price"
-        return "need" if any(_same(b, amount) for b in self.price_bounds) else None
+        if any(_same(b, amount) for b in self.price_bounds):
+            return "need"
+        computed = self.fields.get(COMPUTED, "")  # a bound read from a word ("cheap": the median)
+        amounts = (to_float(m.group("a") or m.group("b")) for m in MONEY.finditer(computed))
+        return COMPUTED if any(_same(a, amount) for a in amounts) else None
 
     def _word_source(self, word: str) -> str | None:
         source = next((f for f, words in self._item_words.items() if word in words), None)

@@ -66,6 +66,7 @@ def parse_measures(
     for pattern, name, side in RELATIVE:
         if name in relative_to and name not in ranges and re.search(pattern, text, re.I):
             low, middle, high = relative_to[name]
-            bound = {"high": Range(min=high), "low": Range(max=low), "median": Range(max=middle)}
+            bound = {"high": Range(min=high, said=False), "low": Range(max=low, said=False),
+                     "median": Range(max=middle, said=False)}  # fmt: skip
             ranges[name] = bound[side]
     return ranges

@@ -448,9 +448,10 @@ def _ranges(
         # Cheaper than the dearest item just shown (and than the budget so far).
         base = min(filter(None, [max(shown_prices(), default=None), current.max]), default=None)
         if base:
-            need.ranges["price"] = Range(min=None, max=round(base * CHEAPER_FACTOR, 2))
+            need.ranges["price"] = Range(max=round(base * CHEAPER_FACTOR, 2), said=False)
     elif change.relative == "pricier" and current.max:
-        need.ranges["price"] = Range(min=current.min, max=round(current.max * PRICIER_FACTOR, 2))
+        raised = round(current.max * PRICIER_FACTOR, 2)
+        need.ranges["price"] = Range(min=current.min, max=raised, said=False)
     if change:
         result.content = True
     return bool(change.price) or need.ranges.get("price", Range()) != current
