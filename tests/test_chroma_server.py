@@ -25,8 +25,8 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path, chroma_server, fake_
     store = ItemStore(make_client(tmp_path / "unused", host=host, port=port))
     assert ingest(path, "furniture", store, fake_embedder, progress=False).added == 2
     assert not (tmp_path / "unused" / "chroma").exists(), "server mode writes no local store"
-    embedded = fake_embedder.embedded  # each item, and its title and facets fields
-    assert embedded == 6
+    embedded = fake_embedder.embedded  # each item's title and facet line; its vector is their sum
+    assert embedded == 4
     again = ingest(path, "furniture", store, fake_embedder, progress=False)
     assert again.unchanged == 2 and fake_embedder.embedded == embedded
     nearest = store.ids("furniture", 2, fake_embedder.embed(["dining table"])[0])
