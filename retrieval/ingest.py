@@ -157,12 +157,8 @@ def embed_items(
     row = {item.id: n for n, item in enumerate(items)}
     vectors = np.zeros((len(items), embedder.dimension), dtype=np.float32)
     np.add.at(vectors, [row[item_id] for item_id, _, _ in fields], field_vectors)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    empty = np.flatnonzero(norms[:, 0] == 0)  # no field text at all: the whole text, if any
-    if len(empty):
-        vectors[empty] = embedder.embed([items[int(n)].embedding_text() for n in empty])
-        norms[empty] = 1.0
-    return vectors / norms, fields, field_vectors
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)  # every item has a title
+    return vectors / np.maximum(norms, 1e-12), fields, field_vectors
 
 
 def build_manifest(

@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 
 from bot.explaining import standing
 from bot.explaining.verify import Check, Grounds, Names, Segment, verify
-from bot.state import Need
+from bot.state import Need, Range
 from bot.understanding.vocabulary import STOPWORDS, normalize
 from prompts.loader import Prompts
 from retrieval.candidates import Scored
@@ -154,11 +154,11 @@ class Explainer:
         """What may be said of the pick: its fields, the person's words, and the sentences
         computed from its place among the others shown (field "compared")."""
         said = [*need.wants, *need.avoid, *(v for vs in need.include.values() for v in vs)]
-        bounds = [
-            b for r in [need.ranges.get("price")] if r and r.said for b in (r.min, r.max) if b
-        ]
+        price_range = need.ranges.get("price") or Range()
+        bounds = [b for b in (price_range.min, price_range.max) if b]
         price = price_text(pick.item.price) if pick.item.price is not None else ""
-        grounds = Grounds.of(pick.item, said, bounds, self.names, price)
+        stated, read = (bounds, []) if price_range.said else ([], bounds)
+        grounds = Grounds.of(pick.item, said, stated, self.names, price, read)
         if compared:
             grounds = replace(grounds, fields=grounds.fields | {standing.FIELD: " ".join(compared)})
         return grounds
@@ -198,21 +198,17 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
     price = need.ranges.get("price")
     at = price_text(item.price) if item.price is not None else ""
     stated = any(at in sentence for sentence in apart)  # "the cheapest of these, at $99"
-    if (
-        price
-        and price.said
-        and at
-        and not stated
-        and not price.is_open()
-        and price.admits(item.price)
-    ):
-        if price.min and price.max:
+    if price and at and not stated and not price.is_open() and price.admits(item.price):
+        if not price.said:  # read from "cheap": no sum of the person's to call theirs
+            bound = f"among the cheaper ones, under {price_text(price.max)}" if price.max else ""
+        elif price.min and price.max:
             bound = f"within your {price_text(price.min)} to {price_text(price.max)} budget"
         elif price.max:
             bound = f"under your {price_text(price.max)} budget"
         else:
             bound = f"above your {price_text(price.min)} minimum"
-        out.append(f"At {at} it is {bound}.")
+        if bound:
+            out.append(f"At {at} it is {bound}.")
     kinds = [v for v in need.include.get(TYPE_FACET, ()) if v in item.facets.get(TYPE_FACET, ())]
     if kinds and not out:  # true of every item shown: said only when nothing else is
         out.append(f"It is {'an' if kinds[0][0] in 'aeiou' else 'a'} {kinds[0]}, as you asked.")

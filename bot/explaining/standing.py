@@ -9,7 +9,6 @@ the cheapest of three items priced alike is not "the cheapest".
 
 from collections.abc import Callable, Sequence
 
-from bot.explaining.verify import COMPUTED
 from bot.state import Need
 from retrieval.quantities import LABELS
 from retrieval.records import Item
@@ -20,7 +19,7 @@ MORE_IS_BETTER = {"storage_gb": "storage", "ram_gb": "RAM", "battery_mah": "batt
                   "camera_mp": "camera resolution"}  # fmt: skip
 BRAND = "brand"
 POPULARITY = "popularity"  # the number ingest keeps for how much an item sells or is seen
-FIELD = COMPUTED  # the grounds' field holding these sentences (computed, not an item field)
+FIELD = "compared"  # the grounds' field holding these sentences (computed, not an item field)
 
 
 def standings(
@@ -57,21 +56,7 @@ def compared(
 ) -> list[tuple[list[str], list[str]]]:
     """For each item shown together: what sets it apart, and the asked-for parts it misses."""
     apart = standings(items, need, price_text)
-    out = []
-    for item, sets_apart in zip(items, apart, strict=True):
-        priced = item.price is not None and any(price_text(item.price) in s for s in sets_apart)
-        fits = [] if priced else within(item, need, price_text)  # "the cheapest, at $19.99"
-        out.append((sets_apart + fits, misses(item, need, price_text)))
-    return out
-
-
-def within(item: Item, need: Need, price_text: Callable[[float], str]) -> list[str]:
-    """For a price read from a word ("cheap", "cheaper"), not given: where the item stands
-    against the bound it was read as (never "your budget": the person named no sum)."""
-    r = need.ranges.get("price")
-    if r is None or r.said or r.max is None or item.price is None or not r.admits(item.price):
-        return []
-    return [f"At {price_text(item.price)} it is among the cheaper ones, under {price_text(r.max)}."]
+    return [(a, misses(item, need, price_text)) for item, a in zip(items, apart, strict=True)]
 
 
 def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[str]:

@@ -36,6 +36,7 @@ PHRASING = frozenset(
     like liked love similar close closer closest match matches matching matched fit fits suits
     suit suitable option options choice pick picks good great nice solid well fine handy
     within under over below above up around about less more most budget price priced costs
+    among cheaper
     cost costing at listed lists listing list description title reads read shows show
     states state notes note according described describe what named name called item product
     has comes come offers weighs weigh holds hold measures measure sized starring directed
@@ -80,7 +81,7 @@ class Check:
         return any(s.source not in (None, "need") for s in self.segments)
 
 
-COMPUTED = "compared"  # the field of sentences computed from the items shown (standing.py)
+READ = "read"  # the source of a bound read from a word ("cheap": the type's median price)
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Grounds:
     price_bounds: tuple[float, ...]  # the price limits the person stated
     numbers: dict[str, float]  # the item's numbers by name (ram_gb, size_in, rating ...)
     names: "Names"  # the catalog's facet values: item-only words
+    read_bounds: tuple[float, ...] = ()  # price limits read from words, not stated: never "yours"
 
     def __post_init__(self) -> None:
         # an item's words, and the names of its fields ("its brand is ...")
@@ -110,7 +112,8 @@ class Grounds:
 
     @classmethod
     def of(cls, item: Item, need_texts: Iterable[str], price_bounds: Iterable[float],
-           names: "Names", price_text: str = "") -> "Grounds":  # fmt: skip
+           names: "Names", price_text: str = "", read_bounds: Iterable[float] = ()
+           ) -> "Grounds":  # fmt: skip
         fields = {"title": clean_text(item.title)}
         fields |= {facet: ", ".join(values) for facet, values in item.facets.items() if values}
         fields |= {k: clean_text(str(v)) for k, v in item.attributes.items() if v}
@@ -120,7 +123,7 @@ class Grounds:
             fields["price"] = price_text or f"{item.price:g}"
         numbers = dict(item.numbers) | ({"rating": item.rating} if item.rating is not None else {})
         return cls(fields, " ".join(need_texts), item.price, tuple(price_bounds), numbers,
-                   names)  # fmt: skip
+                   names, tuple(read_bounds))  # fmt: skip
 
     # the checks ---------------------------------------------------------------------------
     def check(self, sentence: str) -> Check:
@@ -136,7 +139,7 @@ class Grounds:
             attributed = any(a <= start < b for a, b in said)
             if source == "need" and not attributed:
                 source, what = None, f"{what} (the person's, stated of the item)"
-            elif source == COMPUTED and attributed and what == "price":
+            elif source == READ and attributed:
                 source, what = None, f"{what} (not the person's, said to be theirs)"
             if source is None:
                 check.problems.append(f"{what} {sentence[start:end]!r}")
@@ -184,9 +187,7 @@ class Grounds:
             return "price"
         if any(_same(b, amount) for b in self.price_bounds):
             return "need"
-        computed = self.fields.get(COMPUTED, "")  # a bound read from a word ("cheap": the median)
-        amounts = (to_float(m.group("a") or m.group("b")) for m in MONEY.finditer(computed))
-        return COMPUTED if any(_same(a, amount) for a in amounts) else None
+        return READ if any(_same(b, amount) for b in self.read_bounds) else None
 
     def _word_source(self, word: str) -> str | None:
         source = next((f for f, words in self._item_words.items() if word in words), None)
