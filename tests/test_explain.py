@@ -196,6 +196,15 @@ def test_an_item_shown_though_it_misses_part_of_the_need_says_which_part_plainly
     assert "under your" not in text and "as you asked" not in text
 
 
+def test_a_draft_that_only_names_the_kind_of_thing_is_not_shown():
+    chat = ScriptedChat(replies=["It is a phone for your mom, so it's a phone for your mom."])
+    item = phone(1, "Samsung", 180, 32, 4.1)
+    explainer = Explainer(load_prompts(), chat, NAMES, draft_top=1)
+    wanted = Need(wants=["a phone for my mom"], include={"type": ["phone"]})
+    [found] = explainer.explain([scored(item)], wanted, usd)
+    assert found.accepted == 0 and "mom" not in found.text and found.rejected == ["no item fact"]
+
+
 def test_a_price_read_from_cheap_is_never_called_the_persons_budget():
     items = [phone(1, "Samsung", 180, 32, 4.1), phone(2, "Apple", 120, 16, 4.6),
              phone(3, "Motorola", 450, 64, 4.0)]  # fmt: skip

@@ -112,10 +112,9 @@ class Explainer:
         always, after the first, the asked-for parts it misses (`missed`)."""
         grounds = self.grounds(pick, need, price_text, [*apart, *missed])
         checks = verify(whole_sentences(draft), grounds)
-        passed = [c for c in checks if c.ok and c.about_item]
-        why = [
-            p for c in checks for p in (c.problems or ([] if c.about_item else ["no item fact"]))
-        ]
+        passed = [c for c in checks if c.ok and grounds.tells(c)]
+        why = [p for c in checks
+               for p in (c.problems or ([] if grounds.tells(c) else ["no item fact"]))]  # fmt: skip
         out = Explanation("", [], draft, len(checks), len(passed), why)
         kept = passed[:MAX_SENTENCES]
         said = {normalize(c.sentence) for c in kept}

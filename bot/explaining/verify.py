@@ -182,6 +182,12 @@ class Grounds:
         check.segments = _segments(sentence, spans)
         return check
 
+    def tells(self, check: Check) -> bool:
+        """Whether a sentence states something of the item beyond the person's own words: "It
+        is a phone for your mom, so it's a phone for your mom" passes every check, tells nothing."""
+        return any(s.source not in (None, "need") and not set(_words(s.text)) <= self._need_words
+                   for s in check.segments)  # fmt: skip
+
     def _price_source(self, amount: float) -> str | None:
         if self.price is not None and _same(self.price, amount):
             return "price"
