@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     import gradio as gr
 
-    from bot.answering.support import Handoffs
     from bot.settings import Settings
     from bot.web.api import Edge, create_api
+    from bot.web.handoffs import Handoffs
     from bot.web.services import Services
     from bot.web.sessions import EventLog, Sessions
     from bot.web.ui import create_ui, create_widget, theme_and_css
@@ -24,7 +24,8 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
         build_engine,
         build_store,
         ensure_demo_catalog,
-        start_chat_model,  # fmt: skip
+        start_chat_model,
+        watch_catalogs,  # fmt: skip
     )
     from retrieval.errors import UnknownCatalogError
 
@@ -36,8 +37,9 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     start_chat_model(settings, engine)  # drafts explanations once loaded; templates until then
     with contextlib.suppress(UnknownCatalogError):  # the API says so per request instead
         engine.warm(settings.default_catalog)  # so that the first chat does not wait
+    watch_catalogs(engine, settings.catalog_poll_seconds)
     database = build_database(settings)
-    handoffs = Handoffs(settings.data_dir / "handoffs.jsonl", settings.handoff_webhook)
+    handoffs = Handoffs(database, settings.handoff_webhook, settings.data_dir / "handoffs.jsonl")
     services = Services(engine, Sessions(database), EventLog(database), handoffs, embedder)
     api = create_api(services, Edge.from_settings(settings))
     look = theme_and_css()

@@ -74,6 +74,20 @@ def export_interactions(
     print(f"{text.count(chr(10))} events for {catalog} written to {out}")
 
 
+@cli.command("export-handoffs")
+def export_handoffs(
+    out: Annotated[Path, typer.Option(help="JSONL file to write")],
+    since: Annotated[float, typer.Option(help="only those after this time (epoch seconds)")] = 0,
+) -> None:
+    """Write the handoffs to a person (summary, need, last messages), oldest first."""
+    from bot.web.handoffs import Handoffs
+    from bot.wiring import build_database
+
+    rows = Handoffs(build_database(Settings())).since(since)
+    out.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    print(f"{len(rows)} handoffs written to {out}")
+
+
 @cli.command()
 def rank(
     catalog: Annotated[str, typer.Option(help="an ingested catalog")],
@@ -196,18 +210,29 @@ def simulate(ctx: typer.Context) -> None:
     _run_benchmark("simulate", ctx.args)
 
 
+@cli.command()
+def serve(
+    workers: Annotated[int, typer.Option(min=1, max=64, help="app processes")] = 1,
+) -> None:
+    """Serve the web app and API (one worker: the same as python app.py). Several workers
+    serve behind one address (CONCIERGE_HOST and _PORT) and share the Chroma server
+    (CONCIERGE_CHROMA_HOST) and the database (CONCIERGE_DATABASE_URL)."""
+    from bot.serve import check_shared
+    from bot.serve import serve as run
+
+    if workers == 1:
+        import app
+
+        return app.main()
+    settings = Settings()
+    check_shared(workers, settings.chroma_host)
+    run(settings.host, settings.port, workers, settings.data_dir)
+
+
 @cli.command(context_settings=PASS_THROUGH)
 def bench(ctx: typer.Context) -> None:
     """Regenerate every figure in BENCHMARKS.md; --quick: a small sample (python -m eval.bench)."""
     _run_benchmark("bench", ctx.args)
-
-
-@cli.command()
-def serve() -> None:
-    """Serve the web app and API (same as python app.py)."""
-    import app
-
-    app.main()
 
 
 def main() -> None:

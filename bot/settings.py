@@ -43,9 +43,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"  # loopback unless told otherwise
     port: int = 7860
 
+    # Sessions, the feedback log and handoffs: a SQLAlchemy URL. Unset: a SQLite file in the data
+    # directory. Several app processes share a PostgreSQL one (postgresql://user:pw@host/db).
+    database_url: str | None = Field(default=None, repr=False)
+
     # A Chroma server replaces the embedded store when the host is set.
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # How often each process looks for catalogs re-ingested by another (0: never; a re-ingest
+    # by this process's own admin endpoint shows at once).
+    catalog_poll_seconds: float = Field(default=10.0, ge=0.0)
 
     # The chat model: "local" runs a Hugging Face model in-process (the packaged SmolLM2-135M
     # unless llm_model names another local path); "openai" talks to any OpenAI-compatible server.
@@ -72,7 +79,8 @@ class Settings(BaseSettings):
     # Origins (scheme://host[:port]) allowed to call the API from a browser (CORS) and to embed
     # the widget in a frame; comma-separated. Empty: this server's own pages only.
     allowed_origins: str = ""
-    # Where handoffs to a person go: always <data_dir>/handoffs.jsonl, and this URL when set.
+    # Where handoffs to a person go: always the database (<data_dir>/handoffs.jsonl while it
+    # cannot be written), and this URL when set.
     handoff_webhook: str | None = None
     # Load limits: chat turns computed at once, turns waiting for one (more get 429 "busy"),
     # chat requests per client per minute, and the largest request body accepted.

@@ -3,11 +3,12 @@
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 from bot.engine import Engine, EngineConfig
 from bot.settings import Settings
-from bot.web.sessions import Database
+from bot.web.database import Database
 from prompts.loader import load_prompts
 from retrieval.candidates import Weights
 from retrieval.embed import CachedEmbedder, Embedder, MiniLMEmbedder
@@ -75,9 +76,29 @@ def start_chat_model(settings: Settings, engine: Engine) -> threading.Thread | N
     return thread
 
 
+def watch_catalogs(engine: Engine, seconds: float) -> threading.Thread | None:
+    """Every `seconds`, read again the catalogs another process has re-ingested (several app
+    processes share a Chroma server); None when seconds is 0."""
+    if seconds <= 0:
+        return None
+
+    def watch() -> None:
+        while True:
+            time.sleep(seconds)
+            try:
+                for catalog in engine.refresh():
+                    print(f"Catalog {catalog!r} changed in the store: read again", file=sys.stderr)
+            except Exception as error:  # the store is down, say: the next look may succeed
+                print(f"Could not look for catalog changes ({error})", file=sys.stderr)
+
+    thread = threading.Thread(target=watch, name="catalog-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_database(settings: Settings) -> Database:
-    """Sessions and the feedback log."""
-    return Database(settings.data_dir / "sessions.db")
+    """Sessions, the feedback log and handoffs: CONCIERGE_DATABASE_URL, or a SQLite file."""
+    return Database(settings.database_url or settings.data_dir / "sessions.db")
 
 
 def build_embedder() -> Embedder:

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.local_http import free_port, wait_for_http
+from bot.local_http import free_port, wait_for_http
 from eval.report import machine, percentile, write_section
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,6 +5,7 @@ Embeddings are always passed in (never Chroma's downloading default embedder); c
 
 import json
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,6 +54,9 @@ class Manifest:
     # enough of the type's items carry: "a big screen" among phones, not among all items
     type_quantiles: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     type_synonyms: dict[str, str] = field(default_factory=dict)  # from the mapping file
+    # changed by every write of the catalog's manifest, priors or policies: another process
+    # that read the catalog with another stamp reads it again (bot/engine/knowledge.py)
+    stamp: str = ""
 
 
 def make_client(data_dir: Path, host: str | None = None, port: int = 8000) -> Any:
@@ -94,17 +98,39 @@ class ItemStore:
         return sorted(self._manifests().get(include=[])["ids"])
 
     def manifest(self, name: str) -> Manifest:
-        got = self._manifests().get(ids=[name], include=["documents"])
+        got = self._manifests().get(ids=[name], include=["documents", "metadatas"])
         if not got["ids"]:
             raise UnknownCatalogError(name, self.catalogs())
         data = json.loads(got["documents"][0])
         data["numbers"] = {k: tuple(v) for k, v in data["numbers"].items()}
+        data["stamp"] = (got["metadatas"][0] or {}).get("stamp", "")
         return Manifest(**data)
 
     def save_manifest(self, manifest: Manifest) -> None:
-        self._manifests().upsert(
-            ids=[manifest.name], embeddings=[[1.0]], documents=[json.dumps(asdict(manifest))]
-        )
+        document = asdict(manifest)
+        del document["stamp"]
+        self._manifests().upsert(ids=[manifest.name], embeddings=[[1.0]],
+                                 documents=[json.dumps(document)],
+                                 metadatas=[_stamp()])  # fmt: skip
+
+    def stamps(self) -> dict[str, str]:
+        """Each catalog's stamp (Manifest.stamp), without reading the manifests."""
+        got = self._manifests().get(include=["metadatas"])
+        return {
+            i: (m or {}).get("stamp", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
+    def _touch(self, name: str) -> None:
+        """A new stamp for the catalog, after a write other than its manifest."""
+        if self._manifests().get(ids=[name], include=[])["ids"]:
+            self._manifests().update(ids=[name], metadatas=[_stamp()])
+
+    def refresh(self, name: str) -> None:
+        """After another process wrote the catalog: forget what was read, and the handles of
+        the collections a write replaces (priors, policies)."""
+        self.clear_cache()
+        self._collections.pop(PRIORS_PREFIX + name, None)
+        self._collections.pop(POLICIES_PREFIX + name, None)
 
     # items --------------------------------------------------------------------------------
     def hashes(self, name: str) -> dict[str, str]:
@@ -260,6 +286,7 @@ class ItemStore:
             chunk = keys[start : start + BATCH]
             col.upsert(ids=chunk, embeddings=[[1.0]] * len(chunk),
                        documents=[json.dumps(records[k]) for k in chunk])  # fmt: skip
+        self._touch(name)
 
     def priors(self, name: str) -> Priors:
         """The catalog's priors, empty when it has none."""
@@ -287,6 +314,7 @@ class ItemStore:
         col = self._collection(full, {"hnsw": {"space": "cosine"}})
         col.add(ids=[p.id for p in passages], embeddings=vectors.tolist(),
                 documents=[json.dumps(asdict(p)) for p in passages])  # fmt: skip
+        self._touch(name)
 
     def policies(self, name: str) -> tuple[list[Passage], np.ndarray | None]:
         """The catalog's policy passages and their vectors; none when it has no documents."""
@@ -319,6 +347,10 @@ class ItemStore:
                 full_name, embedding_function=None, configuration=configuration
             )
         return self._collections[full_name]
+
+
+def _stamp() -> dict[str, str]:
+    return {"stamp": uuid.uuid4().hex}
 
 
 def _pages(col: Any, *include: str) -> Iterator[tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from eval.local_http import free_port, wait_for_http
+from bot.local_http import free_port, wait_for_http
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -162,13 +162,50 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    """A real `chroma run` on 127.0.0.1 at a free port."""
+    """A real Chroma server: the one .ci/run started (CONCIERGE_TEST_CHROMA=host:port), else a
+    `chroma run` on 127.0.0.1 at a free port."""
+    given = os.environ.get("CONCIERGE_TEST_CHROMA")
+    if given:
+        host, _, port_text = given.rpartition(":")
+        wait_for_http(f"http://{given}/api/v2/heartbeat", 60)
+        yield host, int(port_text)
+        return
     port = free_port()
     process = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
     try:
         yield "127.0.0.1", port
     finally:
         stop(process)
+
+
+POSTGRES = os.environ.get("CONCIERGE_TEST_DATABASE_URL")
+
+
+def empty_postgres() -> str:
+    """The PostgreSQL database .ci/run starts (Debian's postgresql), emptied."""
+    if not POSTGRES:
+        pytest.skip("no PostgreSQL: CONCIERGE_TEST_DATABASE_URL is unset (.ci/run starts one)")
+    from bot.web.database import Database, metadata
+
+    database = Database(POSTGRES)
+    with database.connection() as conn:
+        metadata.drop_all(conn)
+        metadata.create_all(conn)
+    database.close()
+    return POSTGRES
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return empty_postgres()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database the app runs on: a SQLite file, and PostgreSQL where there is one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sessions.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answering.support import Handoffs
 from bot.web.api import Edge, create_api
+from bot.web.database import Database
+from bot.web.handoffs import Handoffs
 from bot.web.services import Services
-from bot.web.sessions import Database, EventLog, Sessions
+from bot.web.sessions import EventLog, Sessions
 from retrieval.policies import ingest_policies
 from tests.catalogs import PHONES
 from tests.conftest import ROOT, engine_over
@@ -28,7 +29,7 @@ def parts(tmp_path, store, fake_embedder):
     ingest_policies(ROOT / "data" / "policies" / "phones", "phones", store, fake_embedder)
     db = Database(tmp_path / "sessions.db")
     services = Services(engine, Sessions(db), EventLog(db),
-                        Handoffs(tmp_path / "handoffs.jsonl"), fake_embedder)  # fmt: skip
+                        Handoffs(db), fake_embedder)  # fmt: skip
     return services, tmp_path
 
 
@@ -87,15 +88,19 @@ def test_a_policy_question_is_answered_from_the_documents_and_the_need_is_untouc
 
 
 def test_talk_to_a_person_hands_off_with_a_summary(parts):
-    services, tmp_path = parts
+    services, _ = parts
     client = make_client(services)
     sid = say(client, "a samsung phone under $600")["session_id"]
     body = say(client, "can I talk to a person?", sid)
     assert body["action"] == "handoff" and body["items"] == []
     assert "person" in body["reply"]
     assert "brand: Samsung" in body["handoff"]["summary"]
-    logged = json.loads((tmp_path / "handoffs.jsonl").read_text())
-    assert logged["session_id"] == sid and logged["messages"][-1]["content"].startswith("can I")
+    logged = client.get("/api/v1/admin/handoffs", headers={"x-api-key": KEY}).json()
+    assert [h["session_id"] for h in logged["handoffs"]] == [sid]
+    assert logged["handoffs"][0]["messages"][-1]["content"].startswith("can I")
+    later = client.get("/api/v1/admin/handoffs", params={"since": logged["handoffs"][0]["at"]},
+                       headers={"x-api-key": KEY})  # fmt: skip
+    assert later.json() == {"handoffs": []}
 
 
 def test_likes_clicks_and_what_was_shown_are_logged_and_exported(client):

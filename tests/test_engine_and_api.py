@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -93,7 +95,8 @@ def test_feedback_records_likes_and_dislikes(client):
 
 def test_healthz_reports_the_store(client):
     body = client.get("/healthz").json()
-    assert body == {"status": "ok", "chroma": True, "sessions": "ok", "catalogs": ["phones"]}
+    assert body == {"status": "ok", "chroma": True, "sessions": "ok", "catalogs": ["phones"],
+                    "process": os.getpid()}  # fmt: skip
 
 
 def test_the_lead_in_says_what_every_item_shown_has_never_the_models_words(engine):

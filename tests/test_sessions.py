@@ -1,26 +1,55 @@
-"""Sessions and the feedback log in SQLite: they survive a restart, and a corrupted or locked
+"""Sessions and the feedback log in the database (SQLite, and PostgreSQL where there is one):
+they survive a restart, several processes share them, and a corrupted, locked or unreachable
 database never takes the app down."""
 
 import sqlite3
 
+from sqlalchemy import text
+
 from bot.state import DialogueState
-from bot.web.sessions import Database, EventLog, Sessions
+from bot.web.database import Database
+from bot.web.sessions import EventLog, Sessions
 from retrieval.interactions import learn_priors
 
 
-def test_a_session_survives_a_restart(tmp_path):
-    path = tmp_path / "sessions.db"
-    sessions = Sessions(Database(path))
+def test_a_session_survives_a_restart(database_url):
+    sessions = Sessions(Database(database_url))
     state = sessions.get("abc", "phones")
     state.need.wants.append("a rugged phone")
     state.need.like("p1")
     state.theta = 0.3
     sessions.save(state)
 
-    again = Sessions(Database(path)).find("abc")  # a new process: nothing in memory
+    again = Sessions(Database(database_url)).find("abc")  # a new process: nothing in memory
     assert again is not None
     assert again.need.wants == ["a rugged phone"] and again.need.liked == ["p1"]
     assert again.theta == 0.3 and again.catalog == "phones"
+
+
+def test_a_session_moved_on_by_another_process_is_read_again(database_url):
+    one, two = Sessions(Database(database_url)), Sessions(Database(database_url))
+    state = one.get("abc", "phones")
+    state.need.wants.append("a rugged phone")
+    one.save(state)
+    moved = two.get("abc", "phones")  # the next request reaches the other process
+    assert moved.need.wants == ["a rugged phone"]
+    moved.need.like("p1")
+    two.save(moved)
+    back = one.get("abc", "phones")  # and the one after comes back: its copy is out of date
+    assert back.need.liked == ["p1"] and back.need.wants == ["a rugged phone"]
+    assert one.get("abc", "phones") is back  # unchanged since: the copy in memory serves
+
+
+def test_an_unreachable_database_keeps_sessions_in_memory(caplog):
+    database = Database("postgresql://nobody@127.0.0.1:9/none", timeout=1)  # nothing listens
+    sessions = Sessions(database)
+    state = sessions.get("a", "phones")
+    state.need.wants.append("still here")
+    sessions.save(state)
+    assert "save session" in database.error and "save session" in caplog.text
+    assert sessions.find("a").need.wants == ["still here"]
+    EventLog(database).record("a", "phones", ["p1"], "like")  # logged as failed, not raised
+    assert "log events" in database.error
 
 
 def test_a_session_of_another_catalog_starts_afresh(tmp_path):
@@ -80,16 +109,16 @@ def test_an_unreadable_stored_session_starts_afresh(tmp_path):
     path = tmp_path / "s.db"
     db = Database(path)
     db.run("plant", lambda c: c.execute(
-        "INSERT INTO sessions VALUES ('bad', 'phones', '{not json', 0)"))  # fmt: skip
+        text("INSERT INTO sessions VALUES ('bad', 'phones', '{not json', 0)")))  # fmt: skip
     assert Sessions(db).find("bad") is None
     assert Sessions(db).get("bad", "phones").need.wants == []
 
 
-def test_feedback_is_exported_as_an_interactions_file_the_next_ingest_reads(tmp_path):
-    db = Database(tmp_path / "s.db")
-    log = EventLog(db)
+def test_feedback_is_exported_as_an_interactions_file_the_next_ingest_reads(tmp_path, database_url):
+    log = EventLog(Database(database_url))
     log.record("s1", "phones", ["a", "b"], "shown")
     log.record("s1", "phones", ["a"], "like")
+    log = EventLog(Database(database_url))  # another process logs the second session
     log.record("s2", "phones", ["a", "c"], "shown")
     log.record("s2", "phones", ["c"], "click")
     log.record("s2", "phones", ["b"], "dislike")

@@ -8,13 +8,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from bot.answering.support import (
-    Handoffs,
     answer_policy,
     handoff_summary,
     is_policy_question,
     wants_a_person,  # fmt: skip
 )
 from bot.state import DialogueState, Message, Range
+from bot.web.database import Database
+from bot.web.handoffs import Handoffs
 from retrieval.policies import read_policies, split_sections
 from tests.conftest import ROOT
 
@@ -131,20 +132,27 @@ def test_handoffs_are_logged_and_posted_to_the_webhook(tmp_path):
     server = HTTPServer(("127.0.0.1", 0), Desk)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        log = tmp_path / "handoffs.jsonl"
-        desk = Handoffs(log, f"http://127.0.0.1:{server.server_port}/desk")
+        desk = Handoffs(Database(tmp_path / "s.db"), f"http://127.0.0.1:{server.server_port}/desk")
         desk.deliver({"session_id": "s1", "summary": "Customer said: hi."})
         assert got.wait(10)
     finally:
         server.shutdown()
     assert received[0]["summary"] == "Customer said: hi."
-    assert json.loads(log.read_text())["session_id"] == "s1"
+    assert [h["session_id"] for h in desk.since()] == ["s1"]
 
 
-def test_a_failing_webhook_leaves_the_handoff_in_the_log(tmp_path, caplog):
-    log = tmp_path / "handoffs.jsonl"
-    desk = Handoffs(log, "http://127.0.0.1:9/nothing-listens-here")
+def test_a_failing_webhook_leaves_the_handoff_in_the_database(tmp_path, caplog):
+    desk = Handoffs(Database(tmp_path / "s.db"), "http://127.0.0.1:9/nothing-listens-here")
     desk.deliver({"session_id": "s1", "summary": "x"})
     desk._post({"session_id": "s1"})  # what the background thread does, here to see its log
     assert "handoff webhook failed" in caplog.text
-    assert log.read_text().count("\n") == 1
+    assert Handoffs(Database(tmp_path / "s.db")).since()[0]["summary"] == "x"  # another process
+
+
+def test_a_handoff_the_database_cannot_take_is_written_to_a_file(tmp_path, caplog):
+    unusable = tmp_path / "a-folder"  # not a file SQLite can open
+    unusable.mkdir()
+    spill = tmp_path / "handoffs.jsonl"
+    Handoffs(Database(unusable), spill=spill).deliver({"session_id": "s1", "summary": "x"})
+    assert json.loads(spill.read_text())["session_id"] == "s1"
+    assert "log handoff" in caplog.text

@@ -4,8 +4,9 @@
 import pytest
 
 from bot.web.cards import card, evidence_chips, need_summary, safe_url, weight_chart
+from bot.web.database import Database
 from bot.web.services import Services
-from bot.web.sessions import Database, EventLog, Sessions
+from bot.web.sessions import EventLog, Sessions
 from bot.web.ui import Controller, chat_text
 from retrieval.candidates import Weights
 from tests.catalogs import PHONES

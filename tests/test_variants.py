@@ -4,8 +4,9 @@
 import json
 
 from bot.state import DialogueState
+from bot.web.database import Database
 from bot.web.services import Services
-from bot.web.sessions import Database, EventLog, Sessions
+from bot.web.sessions import EventLog, Sessions
 from bot.web.ui import Controller
 from retrieval.ingest import ingest
 from retrieval.records import Item

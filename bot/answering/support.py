@@ -2,15 +2,10 @@
 "I don't know" when they do not say), and the handoff to a person."""
 
 import itertools
-import json
 import logging
 import re
-import threading
-import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,33 +136,3 @@ def handoff_summary(state: DialogueState, titles: dict[str, str]) -> dict[str, A
         "need": need.model_dump(),
         "messages": [m.model_dump() for m in state.messages[-10:]],
     }
-
-
-class Handoffs:
-    """Delivers handoffs: POSTed as JSON to a webhook when one is configured (in the background,
-    so a slow desk never holds up the chat), and always appended to a JSONL log."""
-
-    def __init__(self, log_path: Path | None, webhook: str | None = None) -> None:
-        self.log_path = log_path
-        self.webhook = webhook
-        self._lock = threading.Lock()
-
-    def deliver(self, handoff: dict[str, Any]) -> None:
-        record = {"at": time.time(), **handoff}
-        if self.log_path is not None:
-            with self._lock:
-                self.log_path.parent.mkdir(parents=True, exist_ok=True)
-                with self.log_path.open("a", encoding="utf-8") as out:
-                    out.write(json.dumps(record) + "\n")
-        if self.webhook:
-            threading.Thread(target=self._post, args=(record,), daemon=True).start()
-
-    def _post(self, record: dict[str, Any]) -> None:
-        request = urllib.request.Request(
-            str(self.webhook), json.dumps(record).encode(), {"content-type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10):
-                pass
-        except OSError as err:
-            log.error("handoff webhook failed (%s); the handoff is in %s", err, self.log_path)

@@ -1,7 +1,9 @@
 """What the engine knows of each catalog, read from the store once per process: its manifest,
 vocabulary, in-memory index, priors and policy passages. A re-ingest by this process calls
-`forget`; one by another process shows after a restart."""
+`forget`; one by another process changes the catalog's stamp in the store, and `reload` reads
+the catalog again while the old knowledge keeps serving."""
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +22,7 @@ class CatalogKnowledge:
         self.store = store
         self.embedder = embedder
         self._cache: dict[tuple[str, str], Any] = {}  # (what, catalog) -> value
+        self._lock = threading.Lock()  # one reload at a time
 
     def _get(self, what: str, catalog: str, read: Callable[[], Any]) -> Any:
         key = (what, catalog)
@@ -58,6 +61,26 @@ class CatalogKnowledge:
         """Every facet value of the catalog: the names an explanation may only use for the
         items that have them."""
         return [v for values in self.manifest(catalog).facets.values() for v in values]
+
+    def stale(self) -> list[str]:
+        """The catalogs read here whose stamp in the store has changed since."""
+        stamps = self.store.stamps()
+        return [
+            catalog
+            for (what, catalog), manifest in list(self._cache.items())
+            if what == "manifest" and stamps.get(catalog, manifest.stamp) != manifest.stamp
+        ]
+
+    def reload(self, catalog: str) -> None:
+        """Read again what was read of the catalog, then put it in place at once: turns use
+        the old knowledge until the new is whole."""
+        with self._lock:
+            self.store.refresh(catalog)
+            fresh = CatalogKnowledge(self.store, self.embedder)
+            for what, name in list(self._cache):
+                if name == catalog:
+                    getattr(fresh, what)(catalog)  # each `what` is the method that reads it
+            self._cache.update(fresh._cache)
 
     def forget(self, catalog: str, what: str | None = None) -> None:
         """Read the catalog (or only `what` of it) afresh when next asked."""

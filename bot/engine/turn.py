@@ -112,10 +112,15 @@ class Engine:
     def explainer(self, catalog: str) -> Explainer:
         return self.replier.explainer(catalog)
 
-    def forget(self, catalog: str) -> None:
-        """Read the catalog afresh at its next turn (after this process re-ingested it)."""
-        self.knowledge.forget(catalog)
-        self.replier.forget(catalog)
+    def refresh(self) -> list[str]:
+        """Read again each catalog written since it was read here, by this process or another
+        (its stamp changed: a re-ingest, new priors or policies); turns use the old until the
+        new is whole. The catalogs read again."""
+        stale = self.knowledge.stale()
+        for catalog in stale:
+            self.knowledge.reload(catalog)
+            self.replier.forget(catalog)
+        return stale
 
     def reload_priors(self, catalog: str) -> None:
         """Read the catalog's priors again at its next turn (after new ones were saved)."""

@@ -2,6 +2,7 @@
 
 import hmac
 import logging
+import os
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -198,6 +199,7 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
             "chroma": chroma,
             "sessions": database,
             "catalogs": engine.store.catalogs() if chroma else [],
+            "process": os.getpid(),  # which worker answered, behind `concierge serve --workers`
         }
         if not chroma:
             body["error"] = STORE_DOWN
@@ -221,7 +223,7 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
             path.write_bytes(data)
             report = ingest(path, name, engine.store, services.embedder or engine.embedder,
                             prune=prune, progress=False)  # fmt: skip
-        engine.forget(name)
+        engine.refresh()
         return report
 
     @api.post("/api/v1/admin/catalogs/{name}/policies", dependencies=[Depends(admin)])
@@ -234,12 +236,18 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
                 (Path(folder) / safe).write_text(text, encoding="utf-8")
             summary = ingest_policies(Path(folder), name, engine.store,
                                       services.embedder or engine.embedder)  # fmt: skip
-        engine.forget(name)
+        engine.refresh()
         return {"summary": summary}
 
     @api.get("/api/v1/admin/interactions", dependencies=[Depends(admin)])
     def interactions(catalog: str = Query(max_length=64)) -> PlainTextResponse:
         text = services.events.export_jsonl(catalog) if services.events else ""
         return PlainTextResponse(text, media_type="application/x-ndjson")
+
+    @api.get("/api/v1/admin/handoffs", dependencies=[Depends(admin)])
+    def handoffs(since: float = Query(default=0.0, ge=0.0)) -> dict:
+        """The handoffs to a person made after `since` (seconds since the epoch), oldest first,
+        from every app process."""
+        return {"handoffs": services.handoffs.since(since) if services.handoffs else []}
 
     return api

@@ -3,9 +3,9 @@ piece of feedback does to them."""
 
 from dataclasses import dataclass
 
-from bot.answering.support import Handoffs
 from bot.engine import Engine, Turn
 from bot.state import DialogueState
+from bot.web.handoffs import Handoffs
 from bot.web.sessions import EventLog, Sessions
 from retrieval.embed import Embedder
 

@@ -1,4 +1,4 @@
-"""Small helpers for starting local servers in tests and benchmarks."""
+"""Small helpers for starting local servers: `concierge serve`, tests and benchmarks."""
 
 import socket
 import subprocess
