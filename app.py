@@ -16,12 +16,13 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     from bot.web.api import Edge, create_api
     from bot.web.handoffs import Handoffs
     from bot.web.services import Services
-    from bot.web.sessions import EventLog, Sessions
+    from bot.web.sessions import Sessions
     from bot.web.ui import create_ui, create_widget, theme_and_css
     from bot.wiring import (
         build_database,
         build_embedder,
         build_engine,
+        build_learner,
         build_store,
         ensure_demo_catalog,
         start_chat_model,
@@ -40,7 +41,11 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     watch_catalogs(engine, settings.catalog_poll_seconds)
     database = build_database(settings)
     handoffs = Handoffs(database, settings.handoff_webhook, settings.data_dir / "handoffs.jsonl")
-    services = Services(engine, Sessions(database), EventLog(database), handoffs, embedder)
+    sessions = Sessions(database)
+    learner = build_learner(settings, store, lambda name: set(engine.vocabulary(name).titles),
+                            sessions, handoffs)  # fmt: skip
+    learner.watch(store.catalogs, settings.learn_every_seconds, settings.learn_every_events)
+    services = Services(engine, sessions, learner.events, handoffs, embedder, learner)
     api = create_api(services, Edge.from_settings(settings))
     look = theme_and_css()
     widget = create_widget(services, settings.default_catalog)

@@ -74,6 +74,26 @@ def export_interactions(
     print(f"{text.count(chr(10))} events for {catalog} written to {out}")
 
 
+@cli.command()
+def learn(catalog: Annotated[str, typer.Option(help="an ingested catalog")]) -> None:
+    """Learn the catalog's priors from the app's event log now (the app does it in the
+    background every CONCIERGE_LEARN_EVERY_SECONDS); running apps read them within a poll."""
+    from bot.web.handoffs import Handoffs
+    from bot.web.sessions import Sessions
+    from bot.wiring import build_database, build_learner, build_store
+
+    settings = Settings()
+    store = build_store(settings)
+    store.manifest(catalog)  # an unknown catalog fails here, with the known ones
+    database = build_database(settings)
+    learner = build_learner(settings, store, lambda name: set(store.titles(name)),
+                            Sessions(database), Handoffs(database))  # fmt: skip
+    priors = learner.learn(catalog)
+    if priors is None:
+        raise ConciergeError(f"the event log cannot be read: {database.error}")
+    print(f"{catalog}: {priors.summary()}")
+
+
 @cli.command("export-handoffs")
 def export_handoffs(
     out: Annotated[Path, typer.Option(help="JSONL file to write")],

@@ -4,16 +4,21 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.engine import Engine, EngineConfig
 from bot.settings import Settings
 from bot.web.database import Database
+from bot.web.handoffs import Handoffs
+from bot.web.learning import Learner
+from bot.web.sessions import EventLog, Sessions
 from prompts.loader import load_prompts
 from retrieval.candidates import Weights
 from retrieval.embed import CachedEmbedder, Embedder, MiniLMEmbedder
 from retrieval.errors import ConciergeError
 from retrieval.ingest import ingest
+from retrieval.interactions import Guards
 from retrieval.policies import ingest_policies
 from retrieval.store import ItemStore, make_client
 
@@ -99,6 +104,16 @@ def watch_catalogs(engine: Engine, seconds: float) -> threading.Thread | None:
 def build_database(settings: Settings) -> Database:
     """Sessions, the feedback log and handoffs: CONCIERGE_DATABASE_URL, or a SQLite file."""
     return Database(settings.database_url or settings.data_dir / "sessions.db")
+
+
+def build_learner(settings: Settings, store: ItemStore, known: Callable[[str], set[str]],
+                  sessions: Sessions, handoffs: Handoffs) -> Learner:  # fmt: skip
+    """Learning from the log, with the settings' guards and retention; `known`: a catalog's
+    item ids."""
+    guards = Guards(client_cap=settings.learn_client_cap,
+                    half_life_days=settings.learn_half_life_days)  # fmt: skip
+    return Learner(EventLog(sessions.db), sessions, store, known, guards,
+                   settings.retention_days, handoffs)  # fmt: skip
 
 
 def build_embedder() -> Embedder:

@@ -47,6 +47,7 @@ STEPS = [
     Step(
         "bias", ("--targets", "100", "--cases", "300"), ("--quick",), needs_shared=False, store=True
     ),  # its ReDial half needs ../shared
+    Step("loop", ("--blocks", "10", "--cases", "100"), ("--quick",), store=True),
 ]
 
 

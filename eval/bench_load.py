@@ -3,12 +3,17 @@ latency under load, and what happens beyond capacity.
 
     python -m eval.bench_load [--quick] [--sessions 16] [--turns 5] [--out BENCHMARKS.md]
     python -m eval.bench_load --base http://127.0.0.1:7860   # against a server already running
+    python -m eval.bench_load --scale-out postgresql://user:pw@127.0.0.1/db [--out BENCHMARKS.md]
 
 Without --base it starts `python app.py` on the benchmark store (the demo phones, packaged
 models), with the rate limit lifted (every session comes from this one address). Each session is
 a shopper with its own brand and budget; after the run, each session's stored need and messages
 must be its own (no cross-talk). Then `--burst` requests arrive at once: those beyond the server's
 turn queue must be refused with 429 at once, never left to time out.
+
+With --scale-out (a PostgreSQL database it may empty) it measures instead one app process, then
+`concierge serve --workers 2`, both on that database and a Chroma server it starts (the demo
+ingested into it on the first start), the same sessions in each, one after the other.
 """
 
 import argparse
@@ -17,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -127,16 +133,77 @@ def burst(base: str, requests: int) -> Outcome:
     return outcome
 
 
-def start_app(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_app(data_dir: Path, env: dict[str, str], workers: int = 1,
+              ) -> tuple[subprocess.Popen, str]:  # fmt: skip
+    """`python app.py`, or `concierge serve --workers N`, on a free port."""
     port = free_port()
     environment = {**os.environ, **env, "CONCIERGE_DATA_DIR": str(data_dir),
                    "CONCIERGE_PORT": str(port)}  # fmt: skip
-    log = open(data_dir.parent / "bench-load-app.log", "w")  # noqa: SIM115 - the process keeps it
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=environment,
-                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    command = [sys.executable, "app.py"]
+    if workers > 1:
+        command = [str(Path(sys.executable).with_name("concierge")), "serve", "--workers",
+                   str(workers)]  # fmt: skip
+    log = open(data_dir.parent / "bench-load-app.log", "a")  # noqa: SIM115 - the process keeps it
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log,
+                               stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     wait_for_http(f"{base}/healthz", 900, process)
     return process, base
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(60)
+
+
+def scale_out(database_url: str, sessions: int, turns: int, folder: Path) -> dict[int, Outcome]:
+    """The same sessions against 1 process, then 2, on one PostgreSQL and one Chroma server."""
+    from bot.web.database import Database, metadata
+
+    port = free_port()
+    chroma = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path",
+                               str(folder / "chroma"), "--host", "127.0.0.1", "--port",
+                               str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    outcomes = {}
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, chroma)
+        env = {
+            "CONCIERGE_RATE_LIMIT_PER_MINUTE": "1000000",
+            "CONCIERGE_CHROMA_HOST": "127.0.0.1",
+            "CONCIERGE_CHROMA_PORT": str(port),
+            "CONCIERGE_DATABASE_URL": database_url,
+        }
+        for workers in (1, 2):
+            database = Database(database_url)
+            with database.connection() as conn:  # each row starts from an empty database
+                metadata.drop_all(conn)
+            database.close()
+            process, base = start_app(folder / f"data-{workers}", env, workers)
+            try:
+                outcomes[workers] = run_sessions(base, sessions, turns)
+            finally:
+                stop_app(process)
+    finally:
+        stop_app(chroma)
+    return outcomes
+
+
+def scale_out_report(outcomes: dict[int, Outcome], sessions: int, turns: int) -> str:
+    rows = "\n".join(row(f"{n} process{'es' * (n > 1)} x {sessions} sessions x {turns} turns",
+                          outcomes[n]) for n in sorted(outcomes))  # fmt: skip
+    return (
+        f"Machine: {machine()}. The real app (packaged models, default limits: 2 turns at "
+        "once per process, drafts as configured by default) on one PostgreSQL database and one "
+        "Chroma server (`chroma run`, the demo phones); one process (`python app.py`), then "
+        "`concierge serve --workers 2` (each API connection to the next worker), the same "
+        "sessions in each, in the same run.\n\n"
+        f"| load | turns | errors | cross-talk | throughput (turns/s) | p50 (s) | p95 (s) |\n"
+        f"|---|---:|---:|---:|---:|---:|---:|\n{rows}\n\n"
+        "On 2 cores the second process adds no cores: both share the same CPU, so the "
+        "throughput is CPU-bound either way; the row shows that sessions move between "
+        "processes with no errors and no cross-talk, and what the second process costs."
+    )
 
 
 def row(label: str, run: Outcome) -> str:
@@ -177,9 +244,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base", help="a server already running (else app.py is started)")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".concierge/bench-data")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--scale-out",
+        metavar="DATABASE_URL",
+        help="1 process, then 2, on this PostgreSQL and a Chroma server",
+    )
     args = parser.parse_args(argv)
     sessions, turns, spike_size = (4, 3, 24) if args.quick else (args.sessions, args.turns,
                                                                  args.burst)  # fmt: skip
+    if args.scale_out:
+        with tempfile.TemporaryDirectory() as folder:
+            outcomes = scale_out(args.scale_out, sessions, turns, Path(folder))
+        text = scale_out_report(outcomes, sessions, turns)
+        print(text)
+        command = "python -m eval.bench_load --scale-out postgresql://..."
+        write_section(args.out, "load-scale-out", text, command + " --quick" * args.quick)
+        return
     queue = 16
     process = None
     base = args.base
@@ -193,8 +273,7 @@ def main(argv: list[str] | None = None) -> None:
         spike = burst(base, spike_size)
     finally:
         if process is not None:
-            process.terminate()
-            process.wait(30)
+            stop_app(process)
     text = report(alone, load, spike, sessions, turns, queue)
     print(text)
     write_section(args.out, "load", text, "python -m eval.bench_load" + (" --quick" * args.quick))

@@ -16,13 +16,14 @@ from cachetools import LRUCache
 
 from retrieval.errors import ConciergeError, UnknownCatalogError
 from retrieval.index import FieldRow, Row
-from retrieval.interactions import Priors
+from retrieval.interactions import Priors, merge
 from retrieval.records import FIELD_NAMES, Item, Passage
 
 ITEMS_PREFIX = "items-"
 POLICIES_PREFIX = "policies-"  # a catalog's policy documents, one record per section
 FIELDS_PREFIX = "fields-"  # one record per (item, field): the reranker's per-field keys
 PRIORS_PREFIX = "priors-"
+LEARNED_PREFIX = "learned-"  # priors learned from the app's own log (bot/web/learning.py)
 TOP_KEY = "__top__"
 MANIFESTS = "concierge-manifests"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -103,34 +104,34 @@ class ItemStore:
             raise UnknownCatalogError(name, self.catalogs())
         data = json.loads(got["documents"][0])
         data["numbers"] = {k: tuple(v) for k, v in data["numbers"].items()}
-        data["stamp"] = (got["metadatas"][0] or {}).get("stamp", "")
+        data["stamp"] = (got["metadatas"][0] or {}).get("stamp", "")  # the items' stamp
         return Manifest(**data)
 
     def save_manifest(self, manifest: Manifest) -> None:
         document = asdict(manifest)
         del document["stamp"]
+        stamps = self.stamps().get(manifest.name, {}) | {"stamp": uuid.uuid4().hex}
         self._manifests().upsert(ids=[manifest.name], embeddings=[[1.0]],
                                  documents=[json.dumps(document)],
-                                 metadatas=[_stamp()])  # fmt: skip
+                                 metadatas=[stamps])  # fmt: skip
 
-    def stamps(self) -> dict[str, str]:
-        """Each catalog's stamp (Manifest.stamp), without reading the manifests."""
+    def stamps(self) -> dict[str, dict[str, str]]:
+        """Each catalog's stamps, new at each write: "stamp" for its items, manifest and
+        policies (Manifest.stamp), "priors" for its priors."""
         got = self._manifests().get(include=["metadatas"])
-        return {
-            i: (m or {}).get("stamp", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)
-        }
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
-    def _touch(self, name: str) -> None:
+    def _touch(self, name: str, key: str = "stamp") -> None:
         """A new stamp for the catalog, after a write other than its manifest."""
-        if self._manifests().get(ids=[name], include=[])["ids"]:
-            self._manifests().update(ids=[name], metadatas=[_stamp()])
+        if name in (stamps := self.stamps()):
+            self._manifests().update(ids=[name], metadatas=[stamps[name] | {key: uuid.uuid4().hex}])
 
     def refresh(self, name: str) -> None:
         """After another process wrote the catalog: forget what was read, and the handles of
         the collections a write replaces (priors, policies)."""
         self.clear_cache()
-        self._collections.pop(PRIORS_PREFIX + name, None)
-        self._collections.pop(POLICIES_PREFIX + name, None)
+        for prefix in (PRIORS_PREFIX, LEARNED_PREFIX, POLICIES_PREFIX):
+            self._collections.pop(prefix + name, None)
 
     # items --------------------------------------------------------------------------------
     def hashes(self, name: str) -> dict[str, str]:
@@ -270,9 +271,10 @@ class ItemStore:
         return {i: m["title"] for i, m in _pages(self._items(name), "metadatas")}
 
     # priors -------------------------------------------------------------------------------
-    def save_priors(self, name: str, priors: Priors) -> None:
-        """Replace the catalog's priors: one record per item that has any, plus the top list."""
-        full = PRIORS_PREFIX + check_name(name)
+    def save_priors(self, name: str, priors: Priors, learned: bool = False) -> None:
+        """Replace the catalog's priors (from an interactions file at ingest, or with `learned`
+        those from the app's own log): one record per item that has any, plus the top list."""
+        full = (LEARNED_PREFIX if learned else PRIORS_PREFIX) + check_name(name)
         if full in {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(full)
         self._collections.pop(full, None)
@@ -286,11 +288,15 @@ class ItemStore:
             chunk = keys[start : start + BATCH]
             col.upsert(ids=chunk, embeddings=[[1.0]] * len(chunk),
                        documents=[json.dumps(records[k]) for k in chunk])  # fmt: skip
-        self._touch(name)
+        self._touch(name, "priors")
 
     def priors(self, name: str) -> Priors:
-        """The catalog's priors, empty when it has none."""
-        full = PRIORS_PREFIX + check_name(name)
+        """The catalog's priors (those from ingest and those learned, together), empty when it
+        has none."""
+        return merge(self._priors(PRIORS_PREFIX + check_name(name)),
+                     self._priors(LEARNED_PREFIX + name))  # fmt: skip
+
+    def _priors(self, full: str) -> Priors:
         if full not in {c.name for c in self.client.list_collections()}:
             return Priors()
         priors = Priors()
@@ -347,10 +353,6 @@ class ItemStore:
                 full_name, embedding_function=None, configuration=configuration
             )
         return self._collections[full_name]
-
-
-def _stamp() -> dict[str, str]:
-    return {"stamp": uuid.uuid4().hex}
 
 
 def _pages(col: Any, *include: str) -> Iterator[tuple[Any, ...]]:

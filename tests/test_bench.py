@@ -17,7 +17,7 @@ from tests.conftest import ROOT, needs_shared
 pytestmark = [pytest.mark.real, needs_shared]
 SECTIONS = ["bench_ingest", "bench_retrieval", "bench_turns", "redial", "simulate_redial",
             "simulate_products", "products", "enrichment", "explanations", "load", "natural",
-            "searchbox", "bias", "bench"]  # fmt: skip
+            "searchbox", "bias", "loop", "bench"]  # fmt: skip
 
 
 def cell(text: str, row: str, column: int) -> float:
@@ -58,3 +58,6 @@ def test_quick_bench_regenerates_every_section(tmp_path, model_cache):
     # whom it favours: every variety setting on every catalog, with what it costs
     assert len(re.findall(r"^\| (phones|ikea|myntra|redial \(first 10\)) \| (off|default|every)",
                           text, re.M)) == 16  # fmt: skip
+    # the learning loop: each block ranked with and without what was learned before it
+    loop = r"^\| \d \| \d+ \| \d+ \|" + r" [\d.]+ \|" * 6 + "$"
+    assert len(re.findall(loop, text, re.M)) == 3

@@ -23,6 +23,7 @@ class CatalogKnowledge:
         self.embedder = embedder
         self._cache: dict[tuple[str, str], Any] = {}  # (what, catalog) -> value
         self._lock = threading.Lock()  # one reload at a time
+        self._priors_read: dict[str, str] = {}  # catalog -> the priors stamp when they were read
 
     def _get(self, what: str, catalog: str, read: Callable[[], Any]) -> Any:
         key = (what, catalog)
@@ -52,7 +53,11 @@ class CatalogKnowledge:
         return self._get("index", catalog, read)
 
     def priors(self, catalog: str) -> Priors:
-        return self._get("priors", catalog, lambda: self.store.priors(catalog))
+        def read() -> Priors:
+            self._priors_read[catalog] = self.store.stamps().get(catalog, {}).get("priors", "")
+            return self.store.priors(catalog)
+
+        return self._get("priors", catalog, read)
 
     def policies(self, catalog: str) -> tuple[list[Passage], np.ndarray | None]:
         return self._get("policies", catalog, lambda: self.store.policies(catalog))
@@ -62,25 +67,32 @@ class CatalogKnowledge:
         items that have them."""
         return [v for values in self.manifest(catalog).facets.values() for v in values]
 
-    def stale(self) -> list[str]:
-        """The catalogs read here whose stamp in the store has changed since."""
+    def stale(self) -> dict[str, str | None]:
+        """The catalogs read here that were written since: catalog -> "priors" when only its
+        priors were, else None (everything)."""
         stamps = self.store.stamps()
-        return [
-            catalog
-            for (what, catalog), manifest in list(self._cache.items())
-            if what == "manifest" and stamps.get(catalog, manifest.stamp) != manifest.stamp
-        ]
+        out: dict[str, str | None] = {}
+        for (what, catalog), value in list(self._cache.items()):
+            now = stamps.get(catalog)
+            if now is None:
+                continue
+            if what == "manifest" and now.get("stamp", "") != value.stamp:
+                out[catalog] = None
+            elif what == "priors" and now.get("priors", "") != self._priors_read.get(catalog):
+                out.setdefault(catalog, "priors")
+        return out
 
-    def reload(self, catalog: str) -> None:
-        """Read again what was read of the catalog, then put it in place at once: turns use
-        the old knowledge until the new is whole."""
+    def reload(self, catalog: str, what: str | None = None) -> None:
+        """Read again what was read of the catalog (or only `what` of it), then put it in place
+        at once: turns use the old knowledge until the new is whole."""
         with self._lock:
             self.store.refresh(catalog)
             fresh = CatalogKnowledge(self.store, self.embedder)
-            for what, name in list(self._cache):
-                if name == catalog:
-                    getattr(fresh, what)(catalog)  # each `what` is the method that reads it
+            for kind, name in list(self._cache):
+                if name == catalog and what in (None, kind):
+                    getattr(fresh, kind)(catalog)  # each kind is the method that reads it
             self._cache.update(fresh._cache)
+            self._priors_read.update(fresh._priors_read)
 
     def forget(self, catalog: str, what: str | None = None) -> None:
         """Read the catalog (or only `what` of it) afresh when next asked."""

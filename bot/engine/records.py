@@ -72,6 +72,7 @@ class Turn:
     explanations: list[Explanation] = field(default_factory=list)  # with drafts, for benchmarks
     handoff: dict[str, Any] | None = None  # action "handoff": what the person taking over needs
     sources: list[dict[str, str]] = field(default_factory=list)  # policy passages quoted
+    turned_down: list[str] = field(default_factory=list)  # the shown list the person rejected
 
     def to_dict(self) -> dict[str, Any]:
         return {

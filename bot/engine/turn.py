@@ -117,10 +117,11 @@ class Engine:
         (its stamp changed: a re-ingest, new priors or policies); turns use the old until the
         new is whole. The catalogs read again."""
         stale = self.knowledge.stale()
-        for catalog in stale:
-            self.knowledge.reload(catalog)
-            self.replier.forget(catalog)
-        return stale
+        for catalog, what in stale.items():
+            self.knowledge.reload(catalog, what)
+            if what is None:
+                self.replier.forget(catalog)
+        return list(stale)
 
     def reload_priors(self, catalog: str) -> None:
         """Read the catalog's priors again at its next turn (after new ones were saved)."""
@@ -137,6 +138,13 @@ class Engine:
         self, state: DialogueState, message: str, k: int | None = None, ask: bool = True
     ) -> Turn:
         """Understand, retrieve, decide; no text generation (`concierge rank` uses ask=False)."""
+        shown, rejections = list(state.need.last_shown), state.need.rejections
+        turn = self._decide(state, message, k, ask)
+        if state.need.rejections > rejections:
+            turn.turned_down = shown  # "none of these": evidence against them (learning)
+        return turn
+
+    def _decide(self, state: DialogueState, message: str, k: int | None, ask: bool) -> Turn:
         need = state.need
         text, notes = self.clean(message)
 

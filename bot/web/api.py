@@ -1,5 +1,6 @@
 """HTTP API (FastAPI). The Gradio UI and the widget are mounted on the same server by app.py."""
 
+import hashlib
 import hmac
 import logging
 import os
@@ -7,7 +8,7 @@ import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.settings import Settings
+from bot.web.learning import Learner
 from bot.web.limits import BodyLimit, Busy, Gate, RateLimited, RateLimiter
 from bot.web.services import Services
 from retrieval.errors import ConciergeError, UnknownCatalogError
@@ -41,7 +43,18 @@ class ChatRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     session_id: str = Field(max_length=64)
     item_id: str = Field(max_length=512)
-    value: Literal["like", "dislike", "click"]
+    value: Literal["like", "dislike", "click", "purchase"]  # a purchase: the shop reports it
+
+
+class ExclusionsRequest(BaseModel):
+    items: list[Annotated[str, Field(max_length=512)]] = Field(max_length=100_000)
+
+
+def logged_client(who: str) -> str:
+    """Who sent an event, as the log keeps it: the kind ("address", "key") and a hash, never the
+    address or key itself."""
+    kind, _, name = who.partition(":")
+    return f"{kind}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 class PoliciesRequest(BaseModel):
@@ -157,15 +170,15 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
                 state.diversity = body.diversity
             turn = engine.respond(state, body.message, body.k)
             sessions.save(state)
-        services.after_turn(turn)
+        services.after_turn(turn, logged_client(who))
         return turn.to_dict()
 
     @api.post("/api/v1/feedback")
-    def feedback(body: FeedbackRequest) -> dict:
+    def feedback(body: FeedbackRequest, request: Request) -> dict:
         state = services.sessions.find(body.session_id)
         if state is None:
             raise HTTPException(404, f"no session {body.session_id!r}")
-        services.feedback(state, body.item_id, body.value)
+        services.feedback(state, body.item_id, body.value, logged_client(client(request)[0]))
         need = state.need
         return {"session_id": state.session_id, "liked": need.liked, "disliked": need.disliked,
                 "need": need.model_dump()}  # fmt: skip
@@ -243,6 +256,40 @@ def create_api(services: Services, edge: Edge) -> FastAPI:
     def interactions(catalog: str = Query(max_length=64)) -> PlainTextResponse:
         text = services.events.export_jsonl(catalog) if services.events else ""
         return PlainTextResponse(text, media_type="application/x-ndjson")
+
+    def learner() -> Learner:
+        if services.learner is None:
+            raise HTTPException(404, "learning from the log is not set up in this server")
+        return services.learner
+
+    @api.post("/api/v1/admin/catalogs/{name}/learn", dependencies=[Depends(admin)])
+    def learn(name: str) -> dict:
+        """Learn the catalog's priors from the log now (the background does it every
+        CONCIERGE_LEARN_EVERY_SECONDS); every process reads them within its poll."""
+        engine.manifest(name)
+        priors = learner().learn(name)
+        if priors is None:
+            raise HTTPException(503, "the event log cannot be read: " + sessions.db.error)
+        engine.refresh()
+        return {"summary": priors.summary(), "top": priors.top[:10]}
+
+    @api.get("/api/v1/admin/catalogs/{name}/learning/exclusions", dependencies=[Depends(admin)])
+    def exclusions(name: str) -> dict:
+        return {"items": learner().excluded(name)}
+
+    @api.put("/api/v1/admin/catalogs/{name}/learning/exclusions", dependencies=[Depends(admin)])
+    def exclude(name: str, body: ExclusionsRequest) -> dict:
+        """Keep exactly these items out of learning (out of stock, sponsored), from the next
+        update on."""
+        if not learner().exclude(name, body.items):
+            raise HTTPException(503, "the exclusions could not be saved: " + sessions.db.error)
+        return {"items": learner().excluded(name)}
+
+    @api.delete("/api/v1/admin/sessions/{session_id}", dependencies=[Depends(admin)])
+    def forget(session_id: str) -> dict:
+        """Delete a session: its need, messages, events and handoffs (its effect on the priors
+        goes at the next update)."""
+        return {"deleted": learner().forget_session(session_id)}
 
     @api.get("/api/v1/admin/handoffs", dependencies=[Depends(admin)])
     def handoffs(since: float = Query(default=0.0, ge=0.0)) -> dict:

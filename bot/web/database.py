@@ -26,6 +26,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
@@ -51,8 +53,16 @@ events_table = Table(
     Column("item", Text, nullable=False),
     Column("event", Text, nullable=False),
     Column("at", Float, nullable=False),
+    # who sent it, hashed ("address:<hash>" or "key:<hash>"; empty from the chat page)
+    Column("client", Text, nullable=False, server_default=""),
     Index("events_catalog", "catalog", "n"),
+    Index("events_session", "session"),
     sqlite_autoincrement=True,
+)  # fmt: skip
+exclusions_table = Table(  # items a shop keeps out of learning (out of stock, sponsored)
+    "learning_exclusions", metadata,
+    Column("catalog", Text, primary_key=True),
+    Column("item", Text, primary_key=True),
 )  # fmt: skip
 handoffs_table = Table(
     "handoffs", metadata,
@@ -129,6 +139,7 @@ class Database:
             )
         try:
             metadata.create_all(engine)
+            _add_missing_columns(engine)
         except SQLAlchemyError:
             engine.dispose()
             raise
@@ -171,6 +182,14 @@ class Database:
         statement = insert(table).values(**row)
         changes = {k: v for k, v in row.items() if k not in keys}
         return statement.on_conflict_do_update(index_elements=keys, set_=changes)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a table was first made (create_all makes only missing tables)."""
+    have = {c["name"] for c in inspect(engine).get_columns("events")}
+    if "client" not in have:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE events ADD COLUMN client TEXT NOT NULL DEFAULT ''"))
 
 
 def _sqlite_wal(conn: Any, _record: Any) -> None:

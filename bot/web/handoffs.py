@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from bot.web.database import Database, handoffs_table
 
@@ -49,6 +49,16 @@ class Handoffs:
         query = select(t.c.body).where(t.c.at > at).order_by(t.c.n)
         rows = self.db.run("read handoffs", lambda c: c.execute(query).all(), default=[])
         return [json.loads(body) for (body,) in rows]
+
+    def forget_session(self, session: str) -> int:
+        t = handoffs_table
+        return int(self.db.run("delete handoffs", lambda c: c.execute(
+            delete(t).where(t.c.session == session)).rowcount, default=0))  # fmt: skip
+
+    def drop_before(self, at: float) -> int:
+        t = handoffs_table
+        return int(self.db.run("drop old handoffs", lambda c: c.execute(
+            delete(t).where(t.c.at < at)).rowcount, default=0))  # fmt: skip
 
     def _post(self, record: dict[str, Any]) -> None:
         request = urllib.request.Request(

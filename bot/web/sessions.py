@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import LRUCache
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, case, delete, func, insert, select
 
 from bot.state import DialogueState
 from bot.web.database import Database, events_table, sessions_table
+from retrieval.interactions import Event
 
 log = logging.getLogger("concierge.sessions")
 
-EVENTS = ("shown", "click", "like", "dislike")
+EVENTS = ("shown", "click", "like", "dislike", "rejected", "purchase")
 
 
 class Sessions:
@@ -50,11 +51,18 @@ class Sessions:
         if kept is not None and kept.saved is UNSAVED:
             return kept.state  # newer than the database (which could not be written)
         known = kept.saved if kept is not None else -1.0
-        table = sessions_table
-        newer = (select(table.c.state, table.c.updated)
-                 .where(table.c.id == session_id, table.c.updated != known))  # fmt: skip
-        row = self.db.run("read session", lambda c: c.execute(newer).first(), default=FAILED)
-        if row is FAILED or row is None:  # the database is down, or holds what memory does
+        t = sessions_table
+        newer = case((t.c.updated != known, t.c.state), else_=None)  # only when it moved on
+        query = select(newer.label("state"), t.c.updated).where(t.c.id == session_id)
+        row = self.db.run("read session", lambda c: c.execute(query).first(), default=FAILED)
+        if row is FAILED:  # the database is down: memory serves
+            return kept.state if kept is not None else None
+        if row is None:  # never saved, or deleted
+            if kept is not None:
+                with self._lock:
+                    self._states.pop(session_id, None)
+            return None
+        if row.state is None:  # memory holds what the database does
             return kept.state if kept is not None else None
         try:
             state = DialogueState.model_validate_json(row.state)
@@ -82,25 +90,68 @@ class Sessions:
         written = self.db.run("save session", write, default=False)
         self._remember(state, now if written else UNSAVED)
 
+    def forget(self, session_id: str) -> bool:
+        """Delete the session (its need and messages); whether there was one."""
+        with self._lock:
+            kept = self._states.pop(session_id, None)
+        t = sessions_table
+        gone = self.db.run("delete session", lambda c: c.execute(
+            delete(t).where(t.c.id == session_id)).rowcount, default=0)  # fmt: skip
+        return bool(gone) or kept is not None
+
+    def drop_before(self, at: float) -> int:
+        """Delete the sessions last saved before `at` (retention); how many."""
+        t = sessions_table
+        return int(self.db.run("drop old sessions", lambda c: c.execute(
+            delete(t).where(t.c.updated < at)).rowcount, default=0))  # fmt: skip
+
     def _remember(self, state: DialogueState, saved: float | None) -> None:
         with self._lock:
             self._states[state.session_id] = _Kept(state, saved)
 
 
 class EventLog:
-    """What was shown, clicked, liked and disliked: exported as an interactions file
-    (retrieval/interactions.py reads it at the next ingest)."""
+    """What was shown, clicked, liked, disliked and turned down: learned from in the background
+    (bot/web/learning.py), or exported as an interactions file for the next ingest."""
 
     def __init__(self, database: Database) -> None:
         self.db = database
 
-    def record(self, session: str, catalog: str, items: list[str], event: str) -> None:
+    def record(self, session: str, catalog: str, items: list[str], event: str,
+               client: str = "") -> None:  # fmt: skip
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}; one of {', '.join(EVENTS)}")
         at = time.time()
-        rows = [{"session": session, "catalog": catalog, "item": item, "event": event, "at": at}
-                for item in items]  # fmt: skip
+        rows = [{"session": session, "catalog": catalog, "item": item, "event": event, "at": at,
+                 "client": client} for item in items]  # fmt: skip
         self.db.run("log events", lambda c: c.execute(insert(events_table), rows))
+
+    def events(self, catalog: str) -> list[Event] | None:
+        """The catalog's events, oldest first; None when the database cannot be read."""
+        t = events_table
+        query = (select(t.c.session, t.c.item, t.c.event, t.c.at, t.c.n, t.c.client)
+                 .where(t.c.catalog == catalog).order_by(t.c.n))  # fmt: skip
+        rows = self.db.run("read events", lambda c: c.execute(query).all())
+        return None if rows is None else [Event(*row) for row in rows]
+
+    def latest(self) -> dict[str, int] | None:
+        """Each catalog's last event's number (they only grow); None when unreadable."""
+        t = events_table
+        query = select(t.c.catalog, func.max(t.c.n)).group_by(t.c.catalog)
+        rows = self.db.run("read events", lambda c: c.execute(query).all())
+        return None if rows is None else {catalog: int(n) for catalog, n in rows}
+
+    def forget_session(self, session: str) -> int:
+        """Delete the session's events; how many."""
+        t = events_table
+        return int(self.db.run("delete events", lambda c: c.execute(
+            delete(t).where(t.c.session == session)).rowcount, default=0))  # fmt: skip
+
+    def drop_before(self, at: float) -> int:
+        """Delete the events logged before `at` (retention); how many."""
+        t = events_table
+        return int(self.db.run("drop old events", lambda c: c.execute(
+            delete(t).where(t.c.at < at)).rowcount, default=0))  # fmt: skip
 
     def export(self, catalog: str) -> list[dict[str, Any]]:
         """The catalog's events in the interactions format, oldest first."""

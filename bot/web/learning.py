@@ -1,0 +1,120 @@
+"""What shoppers do improves the next recommendations by itself: the priors (popularity and
+co-occurrence, retrieval/interactions.py) are learned again from the app's own event log, in
+the background, by `concierge learn` or by the admin API, without a restart or a re-embed. They
+are kept beside the priors from ingest (the store merges the two), and every process reads them
+again when they change. Retention and deleting a session are here too: what leaves the log
+leaves the priors at the next update."""
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import Connection, delete, insert, select
+
+from bot.web.database import exclusions_table
+from bot.web.handoffs import Handoffs
+from bot.web.sessions import EventLog, Sessions
+from retrieval.interactions import Guards, Priors, learn
+from retrieval.store import ItemStore
+
+log = logging.getLogger("concierge.learning")
+DAY = 86_400.0
+
+
+@dataclass
+class Learner:
+    events: EventLog
+    sessions: Sessions
+    store: ItemStore
+    known: Callable[[str], set[str]]  # a catalog's item ids
+    guards: Guards = field(default_factory=Guards)
+    retention_days: float | None = None  # events, sessions and handoffs older are deleted
+    handoffs: Handoffs | None = None
+
+    def learn(self, catalog: str) -> Priors | None:
+        """Learn the catalog's priors from its events now (after dropping the expired ones);
+        None when the log cannot be read."""
+        self.expire()
+        events = self.events.events(catalog)
+        if events is None:
+            return None
+        guards = replace(self.guards, exclude=frozenset(self.excluded(catalog)))
+        priors = learn(events, self.known(catalog), guards, now=time.time())
+        self.store.save_priors(catalog, priors, learned=True)
+        return priors
+
+    def expire(self) -> dict[str, int]:
+        """Delete what is older than the retention period; how much of each."""
+        if self.retention_days is None:
+            return {}
+        cutoff = time.time() - self.retention_days * DAY
+        dropped = {"events": self.events.drop_before(cutoff),
+                   "sessions": self.sessions.drop_before(cutoff)}  # fmt: skip
+        if self.handoffs is not None:
+            dropped["handoffs"] = self.handoffs.drop_before(cutoff)
+        return dropped
+
+    def forget_session(self, session_id: str) -> dict[str, int]:
+        """Delete a session, its events and its handoffs (its effect on the priors goes at the
+        next update)."""
+        gone = {"session": int(self.sessions.forget(session_id)),
+                "events": self.events.forget_session(session_id)}  # fmt: skip
+        if self.handoffs is not None:
+            gone["handoffs"] = self.handoffs.forget_session(session_id)
+        return gone
+
+    def excluded(self, catalog: str) -> list[str]:
+        t = exclusions_table
+        query = select(t.c.item).where(t.c.catalog == catalog).order_by(t.c.item)
+        rows = self.events.db.run("read exclusions", lambda c: c.execute(query).all(), default=[])
+        return [item for (item,) in rows]
+
+    def exclude(self, catalog: str, items: list[str]) -> bool:
+        """Keep exactly these items of the catalog out of learning; whether it was saved."""
+        t = exclusions_table
+
+        def write(conn: Connection) -> bool:
+            conn.execute(delete(t).where(t.c.catalog == catalog))
+            if items:
+                conn.execute(insert(t), [{"catalog": catalog, "item": i} for i in set(items)])
+            return True
+
+        return bool(self.events.db.run("save exclusions", write, default=False))
+
+    def watch(self, catalogs: Callable[[], list[str]], seconds: float, events: int,
+              ) -> threading.Thread | None:  # fmt: skip
+        """In the background, learn each catalog again once `events` new events were logged,
+        or `seconds` after its last update if any were; None when seconds is 0."""
+        if seconds <= 0:
+            return None
+        learned: dict[str, tuple[int, float]] = {}  # catalog -> (last event seen, when)
+
+        def due() -> list[str]:
+            latest = self.events.latest() or {}
+            now = time.monotonic()
+            out = []
+            for catalog in catalogs():
+                seen, at = learned.get(catalog, (0, now - seconds))
+                new = latest.get(catalog, 0) - seen
+                if new >= events or (new > 0 and now - at >= seconds):
+                    out.append(catalog)
+                    learned[catalog] = (latest[catalog], now)
+            return out
+
+        def loop() -> None:
+            while True:
+                time.sleep(min(10.0, seconds))
+                try:
+                    for catalog in due():
+                        priors = self.learn(catalog)
+                        if priors is not None:
+                            print(f"learned {catalog}: {priors.summary()}", file=sys.stderr)
+                except Exception as error:  # the store or the database is down: next time
+                    log.error("learning from the log failed: %s", type(error).__name__)
+
+        thread = threading.Thread(target=loop, name="learning", daemon=True)
+        thread.start()
+        return thread
