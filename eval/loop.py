@@ -4,7 +4,9 @@ ReDial's 1,000 dev dialogues arrive one block after another (in the order of a h
 id). A block's cases (the seeker's words so far, ReDial's dev cases) are first ranked by the app
 with the priors it has learned so far, as new sessions; then the block's dialogues are logged as
 the app logs its shoppers (each dialogue a session; a movie named in it is a click, one the
-seeker said they liked a like) and the Learner (bot/web/learning.py, the app's default guards)
+seeker said they liked a like; and from the app's own answer to each case, its first ten as
+shown and, among them, the movies the seeker went on to ask for as likes: what the app shows
+feeds what it learns) and the Learner (bot/web/learning.py, the app's default guards)
 learns the priors again from the whole log. The no-learning line (no priors at all) is ranked
 in the same run on the same cases. Per block: R@10 and novel R@10 (targets already named left
 out) of the new sessions, and the popular share: of the first ten places, the share that goes to
@@ -48,6 +50,16 @@ def rank(engine: Any, cases: list[tuple[int, dict]]) -> dict[str, list[str]]:
     return out
 
 
+def log_answers(events: Any, cases: list[dict], ranked: dict[str, list[str]],
+                ids: dict[str, str]) -> None:  # fmt: skip
+    """What a seeker does with the app's answer: the first ten shown, the wanted ones liked."""
+    for n, case in enumerate(cases):
+        shown = ranked[str(n)][:10]
+        wanted = {ids[t] for t in case["rec"] if t in ids}
+        events.record(case["dialog_id"], "redial", shown, "shown")
+        events.record(case["dialog_id"], "redial", [i for i in shown if i in wanted], "like")
+
+
 def popular_share(ranked: dict[str, list[str]], popular: set[str]) -> float:
     places = [i for ids in ranked.values() for i in ids[:10]]
     return sum(i in popular for i in places) / max(1, len(places))
@@ -78,9 +90,10 @@ def plot(rows: list[dict], path: Path) -> None:
                label="popular share, learning")  # fmt: skip
     share.set_ylabel("popular share of the first ten places")
     share.set_ylim(0, 1)
-    fig.legend(loc="lower right", fontsize=8)
     ax.set_title("Learning from the app's own log (ReDial dev)")
     fig.tight_layout()
+    fig.subplots_adjust(bottom=0.24)
+    fig.legend(loc="lower center", ncol=3, fontsize=7)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -133,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append({"block": block + 1, "seen": seen, "cases": len(cases),
                          "learning": scores(cases, ranked, ids, popular),
                          "none": scores(cases, none[block], ids, popular)})  # fmt: skip
+            log_answers(learner.events, cases, ranked, ids)
             for e in interactions(by_block.get(block, [])):
                 if e["item"] in known:
                     learner.events.record(e["session"], "redial", [e["item"]], EVENT[e["event"]])

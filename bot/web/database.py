@@ -167,6 +167,10 @@ class Database:
         self.error = ""
         return result
 
+    def delete(self, what: str, statement: Any) -> int:
+        """Run a DELETE; the rows it deleted (0 when the database failed, logged)."""
+        return int(self.run(what, lambda c: c.execute(statement).rowcount, default=0))
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()

@@ -52,13 +52,11 @@ class Handoffs:
 
     def forget_session(self, session: str) -> int:
         t = handoffs_table
-        return int(self.db.run("delete handoffs", lambda c: c.execute(
-            delete(t).where(t.c.session == session)).rowcount, default=0))  # fmt: skip
+        return self.db.delete("delete handoffs", delete(t).where(t.c.session == session))
 
     def drop_before(self, at: float) -> int:
-        t = handoffs_table
-        return int(self.db.run("drop old handoffs", lambda c: c.execute(
-            delete(t).where(t.c.at < at)).rowcount, default=0))  # fmt: skip
+        return self.db.delete("drop old handoffs", delete(handoffs_table).where(
+            handoffs_table.c.at < at))  # fmt: skip
 
     def _post(self, record: dict[str, Any]) -> None:
         request = urllib.request.Request(

@@ -95,15 +95,13 @@ class Sessions:
         with self._lock:
             kept = self._states.pop(session_id, None)
         t = sessions_table
-        gone = self.db.run("delete session", lambda c: c.execute(
-            delete(t).where(t.c.id == session_id)).rowcount, default=0)  # fmt: skip
+        gone = self.db.delete("delete session", delete(t).where(t.c.id == session_id))
         return bool(gone) or kept is not None
 
     def drop_before(self, at: float) -> int:
         """Delete the sessions last saved before `at` (retention); how many."""
         t = sessions_table
-        return int(self.db.run("drop old sessions", lambda c: c.execute(
-            delete(t).where(t.c.updated < at)).rowcount, default=0))  # fmt: skip
+        return self.db.delete("drop old sessions", delete(t).where(t.c.updated < at))
 
     def _remember(self, state: DialogueState, saved: float | None) -> None:
         with self._lock:
@@ -144,14 +142,12 @@ class EventLog:
     def forget_session(self, session: str) -> int:
         """Delete the session's events; how many."""
         t = events_table
-        return int(self.db.run("delete events", lambda c: c.execute(
-            delete(t).where(t.c.session == session)).rowcount, default=0))  # fmt: skip
+        return self.db.delete("delete events", delete(t).where(t.c.session == session))
 
     def drop_before(self, at: float) -> int:
         """Delete the events logged before `at` (retention); how many."""
         t = events_table
-        return int(self.db.run("drop old events", lambda c: c.execute(
-            delete(t).where(t.c.at < at)).rowcount, default=0))  # fmt: skip
+        return self.db.delete("drop old events", delete(t).where(t.c.at < at))
 
     def export(self, catalog: str) -> list[dict[str, Any]]:
         """The catalog's events in the interactions format, oldest first."""
