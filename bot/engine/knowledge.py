@@ -1,7 +1,7 @@
 """What the engine knows of each catalog, read from the store once per process: its manifest,
-vocabulary, in-memory index, priors and policy passages. A re-ingest by this process calls
-`forget`; one by another process changes the catalog's stamp in the store, and `reload` reads
-the catalog again while the old knowledge keeps serving."""
+vocabulary, in-memory index, priors and policy passages. Every write of a catalog, by any
+process, gives it a new stamp in the store; `stale` finds the catalogs read here whose stamp
+changed, and `reload` reads them again while the old knowledge keeps serving."""
 
 import threading
 from collections.abc import Callable
