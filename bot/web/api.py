@@ -1,6 +1,5 @@
 """HTTP API (FastAPI). The Gradio UI and the widget are mounted on the same server by app.py."""
 
-import hashlib
 import hmac
 import logging
 import os
@@ -19,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.settings import Settings
 from bot.web.learning import Learner
 from bot.web.limits import BodyLimit, Busy, Gate, RateLimited, RateLimiter
-from bot.web.services import Services
+from bot.web.services import Services, logged_client
 from retrieval.errors import ConciergeError, UnknownCatalogError
 from retrieval.ingest import IngestReport, ingest
 from retrieval.policies import ingest_policies
@@ -48,13 +47,6 @@ class FeedbackRequest(BaseModel):
 
 class ExclusionsRequest(BaseModel):
     items: list[Annotated[str, Field(max_length=512)]] = Field(max_length=100_000)
-
-
-def logged_client(who: str) -> str:
-    """Who sent an event, as the log keeps it: the kind ("address", "key") and a hash, never the
-    address or key itself."""
-    kind, _, name = who.partition(":")
-    return f"{kind}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 class PoliciesRequest(BaseModel):

@@ -53,7 +53,7 @@ events_table = Table(
     Column("item", Text, nullable=False),
     Column("event", Text, nullable=False),
     Column("at", Float, nullable=False),
-    # who sent it, hashed ("address:<hash>" or "key:<hash>"; empty from the chat page)
+    # who sent it, hashed: "address:<hash>" or "key:<hash>" (empty in logs made before)
     Column("client", Text, nullable=False, server_default=""),
     Index("events_catalog", "catalog", "n"),
     Index("events_session", "session"),

@@ -1,6 +1,7 @@
 """What the API and the UI share: the engine, the sessions and the logs, and what a turn or a
 piece of feedback does to them."""
 
+import hashlib
 from dataclasses import dataclass
 
 from bot.engine import Engine, Turn
@@ -9,6 +10,13 @@ from bot.web.handoffs import Handoffs
 from bot.web.learning import Learner
 from bot.web.sessions import EventLog, Sessions
 from retrieval.embed import Embedder
+
+
+def logged_client(who: str) -> str:
+    """Who sent an event, as the log keeps it: the kind ("address", "key") and a hash, never the
+    address or key itself."""
+    kind, _, name = who.partition(":")
+    return f"{kind}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 @dataclass

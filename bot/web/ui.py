@@ -3,14 +3,14 @@ bot's questions, and a "why" panel (the structured need, the shown items' weight
 a θ slider); and a compact widget of the same chat for a shop's own page (/widget?catalog=...).
 Catalog text reaches the page only through bot/web/cards.py, which escapes it."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import Any
 
 from bot.engine import Turn
 from bot.state import DialogueState
 from bot.web.cards import CSS, card, need_summary, variant_names, variants, weight_chart
-from bot.web.services import Services
+from bot.web.services import Services, logged_client
 from retrieval.types import FACET as TYPE_FACET
 
 EXAMPLES = {
@@ -67,7 +67,7 @@ class Controller:
 
     def respond(
         self, message: str, history: list[dict], session_id: str, catalog: str,
-        shown: dict[str, Any] | None = None,
+        shown: dict[str, Any] | None = None, client: str = "",
     ) -> Iterator[tuple[list[dict], str, dict[str, Any]]]:  # fmt: skip
         """(chat history, session id, view) as the reply grows; the view (cards, options,
         need) is filled once the reply is complete. A question about the items `shown` keeps
@@ -81,7 +81,7 @@ class Controller:
                 reply = {"role": "assistant", "content": chat_text(turn, text)}
                 yield [*history, reply], state.session_id, {}
             sessions.save(state)
-        self.services.after_turn(turn)
+        self.services.after_turn(turn, client)
         reply = {"role": "assistant", "content": chat_text(turn, turn.reply)}
         view = self.view(turn)
         if turn.asked_about and shown and shown.get("items"):
@@ -99,12 +99,13 @@ class Controller:
         return self.engine.weights.theta if state.theta is None else state.theta
 
     def feedback(
-        self, session_id: str, catalog: str, item_id: str, value: str, view: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, session_id: str, catalog: str, item_id: str, value: str, view: dict[str, Any],
+        client: str = "",
+    ) -> dict[str, Any]:  # fmt: skip
         """Like, dislike or click ("Details", which opens the card's attributes) on a card: the
         need and the log take it."""
         state = self.state(session_id, catalog)
-        self.services.feedback(state, item_id, value)
+        self.services.feedback(state, item_id, value, client)
         marks = dict(view.get("marks") or {})
         if value in ("like", "dislike"):
             marks[item_id] = "Liked" if value == "like" else "Not for me"
@@ -172,6 +173,13 @@ def _build(control: Controller, compact: bool) -> Any:
     catalogs = control.catalogs()
     default = control.default_catalog
     first_tries = control.examples(default)  # the placeholder and the requests to try
+
+    def on_feedback(item_id: str, value: str) -> Callable[..., dict[str, Any]]:
+        def handle(sid: str, name: str, v: dict, request: gr.Request) -> dict[str, Any]:
+            return control.feedback(sid, name, item_id, value, v, client_of(request))
+
+        return handle
+
     with gr.Blocks(title="Concierge", analytics_enabled=False) as app:
         session = gr.State("")
         view = gr.State(empty_view())
@@ -245,10 +253,8 @@ def _build(control: Controller, compact: bool) -> Any:
                                     button = gr.Button(label, size="sm", variant="secondary",
                                                        min_width=0, scale=0,
                                                        elem_classes=f"cc-{value}")  # fmt: skip
-                                    button.click(
-                                        lambda sid, name, v, i=item["id"], what=value:
-                                        control.feedback(sid, name, i, what, v),
-                                        [session, catalog, view], view)  # fmt: skip
+                                    button.click(on_feedback(item["id"], value),
+                                                 [session, catalog, view], view)  # fmt: skip
 
         with gr.Accordion("Why these?", open=False, visible=not compact, elem_id="cc-why"):
             with gr.Row():
@@ -264,10 +270,11 @@ def _build(control: Controller, compact: bool) -> Any:
                 need_json = gr.JSON(show_label=False, value={})
 
         def respond(
-            message: str, history: list[dict], session_id: str, name: str, before: dict
-        ) -> Iterator:
+            message: str, history: list[dict], session_id: str, name: str, before: dict,
+            request: gr.Request,
+        ) -> Iterator:  # fmt: skip
             for messages, sid, shown in control.respond(message, history, session_id, name,
-                                                        before):  # fmt: skip
+                                                        before, client_of(request)):  # fmt: skip
                 if shown:
                     yield messages, "", sid, shown
                 else:
@@ -325,6 +332,12 @@ def _build(control: Controller, compact: bool) -> Any:
         theta.release(retheta, [theta, session, catalog, view], view)
 
     return app
+
+
+def client_of(request: Any) -> str:
+    """The page's client as the event log keeps it (a hash of its address)."""
+    host = request.client.host if request is not None and request.client else "unknown"
+    return logged_client(f"address:{host}")
 
 
 def _a(word: str) -> str:
