@@ -94,9 +94,8 @@ class Balancer:
                     up_reader, up_writer = await asyncio.open_connection("127.0.0.1", worker.port)
                 except OSError:
                     continue
-                up_writer.write(line)
-                _, answered = await asyncio.gather(_pipe(reader, up_writer),
-                                                   _pipe(up_reader, writer))  # fmt: skip
+                requests = _requests(reader, up_writer, line, str(peer[0]).encode())
+                _, answered = await asyncio.gather(requests, _pipe(up_reader, writer))
                 if not answered:  # the worker died with the request
                     writer.write(_status(b"502 Bad Gateway"))
                 return
@@ -105,6 +104,43 @@ class Balancer:
             pass
         finally:
             writer.close()
+
+
+async def _requests(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes,
+                    client: bytes) -> None:  # fmt: skip
+    """Pass a connection's requests on, each with the client's address in X-Forwarded-For (the
+    workers' uvicorn trusts it from 127.0.0.1, so rate limits and the event log see the client,
+    not the balancer); one the client sent itself is dropped. A body goes on as it is; after a
+    chunked body or an upgrade (a websocket), everything does."""
+    try:
+        while line:
+            headers = []
+            while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                if not header.lower().startswith(b"x-forwarded-for:"):
+                    headers.append(header)
+            writer.write(line + b"".join(headers) + b"x-forwarded-for: " + client + b"\r\n\r\n")
+            await writer.drain()
+            fields = dict(_field(h) for h in headers)
+            if b"chunked" in fields.get(b"transfer-encoding", b"") or b"upgrade" in fields:
+                await _pipe(reader, writer)
+                return
+            remaining = int(fields.get(b"content-length", b"0") or b"0")
+            while remaining > 0 and (data := await reader.read(min(65536, remaining))):
+                writer.write(data)
+                remaining -= len(data)
+                await writer.drain()
+            line = await reader.readline()
+    except (ConnectionError, ValueError):
+        pass
+    finally:
+        if writer.can_write_eof():
+            with contextlib.suppress(OSError):
+                writer.write_eof()
+
+
+def _field(header: bytes) -> tuple[bytes, bytes]:
+    name, _, value = header.partition(b":")
+    return name.strip().lower(), value.strip().lower()
 
 
 def _status(status: bytes) -> bytes:

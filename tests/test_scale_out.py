@@ -3,6 +3,7 @@ between them keeps everything, and a catalog one of them re-ingests is read agai
 while it keeps serving the old. (The same with real processes, PostgreSQL and a Chroma server
 is in test_scale_out_real.py.)"""
 
+import asyncio
 import json
 import subprocess
 
@@ -131,3 +132,42 @@ def test_several_workers_need_a_chroma_server():
         check_shared(2, None)
     check_shared(1, None)
     check_shared(2, "127.0.0.1")
+
+
+def test_the_balancer_tells_the_worker_who_the_client_is_on_every_request(tmp_path):
+    """Each request on a kept-alive connection reaches the worker with the client's address in
+    X-Forwarded-For (a forged one dropped), bodies intact: rate limits and the event log count
+    the client, not the balancer."""
+    received = bytearray()
+
+    async def run() -> None:
+        async def upstream(reader, writer):
+            while data := await reader.read(65536):
+                received.extend(data)
+            writer.close()
+
+        server = await asyncio.start_server(upstream, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        worker = Worker(port, {}, tmp_path / "log", ready=True)
+        worker.process = subprocess.Popen(["sleep", "60"])
+        front = await asyncio.start_server(Balancer([worker]).handle, "127.0.0.1", 0)
+        try:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", front.sockets[0].getsockname()[1]
+            )
+            writer.write(b"POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\n"
+                         b"Content-Length: 5\r\n\r\nhello"
+                         b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # fmt: skip
+            await writer.drain()
+            writer.write_eof()
+            await reader.read()
+        finally:
+            worker.process.kill()
+            front.close()
+            server.close()
+
+    asyncio.run(run())
+    text = bytes(received).decode()
+    assert "6.6.6.6" not in text
+    assert text.count("x-forwarded-for: 127.0.0.1\r\n") == 2
+    assert "\r\n\r\nhello" + "GET /healthz HTTP/1.1\r\n" in text
