@@ -83,11 +83,13 @@ class Settings(BaseSettings):
     # learn_every_events new events were logged, or learn_every_seconds after the last time if
     # any were (0 seconds: only by `concierge learn` or the admin API). An event half-life days
     # old counts half; one client address adds at most learn_client_cap (a like is 2) to an
-    # item. retention_days: events, sessions and handoffs older are deleted (unset: kept).
+    # item; learned priors count in proportion until learn_full_after sessions are in the log.
+    # retention_days: events, sessions and handoffs older are deleted (unset: kept).
     learn_every_seconds: float = Field(default=300.0, ge=0.0)
     learn_every_events: int = Field(default=200, ge=1)
     learn_half_life_days: float = Field(default=30.0, gt=0.0)
     learn_client_cap: float = Field(default=2.0, ge=0.0)
+    learn_full_after: int = Field(default=100, ge=0)  # sessions before learned priors count whole
     retention_days: float | None = Field(default=None, gt=0.0)
 
     # Where handoffs to a person go: always the database (<data_dir>/handoffs.jsonl while it

@@ -111,7 +111,8 @@ def build_learner(settings: Settings, store: ItemStore, known: Callable[[str], s
     """Learning from the log, with the settings' guards and retention; `known`: a catalog's
     item ids."""
     guards = Guards(client_cap=settings.learn_client_cap,
-                    half_life_days=settings.learn_half_life_days)  # fmt: skip
+                    half_life_days=settings.learn_half_life_days,
+                    full_after=settings.learn_full_after)  # fmt: skip
     return Learner(EventLog(sessions.db), sessions, store, known, guards,
                    settings.retention_days, handoffs)  # fmt: skip
 

@@ -6,7 +6,7 @@ with the priors it has learned so far, as new sessions; then the block's dialogu
 the app logs its shoppers (each dialogue a session; a movie named in it is a click, one the
 seeker said they liked a like; and from the app's own answer to each case, its first ten as
 shown and, among them, the movies the seeker went on to ask for as likes: what the app shows
-feeds what it learns) and the Learner (bot/web/learning.py, the app's default guards)
+feeds what it learns) and the Learner (bot/web/learning.py, with the app's default settings)
 learns the priors again from the whole log. The no-learning line (no priors at all) is ranked
 in the same run on the same cases. Per block: R@10 and novel R@10 (targets already named left
 out) of the new sessions, and the popular share: of the first ten places, the share that goes to
@@ -108,9 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.blocks, args.cases = 3, 10
+    from bot.settings import Settings
     from bot.web.database import Database
-    from bot.web.learning import Learner
-    from bot.web.sessions import EventLog, Sessions
+    from bot.web.handoffs import Handoffs
+    from bot.web.sessions import Sessions
+    from bot.wiring import build_learner
     from retrieval.interactions import Priors
 
     started = time.perf_counter()
@@ -131,8 +133,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         database = Database(Path(folder) / "events.db")
-        learner = Learner(EventLog(database), Sessions(database), store,
-                          lambda name: known)  # fmt: skip
+        learner = build_learner(
+            Settings(data_dir=args.data_dir),
+            store,
+            lambda name: known,
+            Sessions(database),
+            Handoffs(database),
+        )  # the app's guards
         plans = []
         for block in range(args.blocks):
             block_ids = {str(d["conversationId"]) for d in by_block.get(block, [])}

@@ -89,11 +89,14 @@ class Guards:
     it: the strongest like or the strongest dislike); a client known by its address adds at most
     `client_cap` to an item, whatever its sessions did (a client with a key, a shop's backend
     chatting for many shoppers, is not capped); an event `half_life_days` old counts half
-    (None: age does not matter); `exclude`d items learn nothing."""
+    (None: age does not matter); `exclude`d items learn nothing. Priors from fewer than
+    `full_after` sessions count in proportion (a shop's first two likes would otherwise make
+    one item the most popular there is, and outweigh what the person asks for)."""
 
     client_cap: float = EVENT_WEIGHTS["like"]
     half_life_days: float | None = None
     exclude: frozenset[str] = frozenset()
+    full_after: int = 0
 
 
 def learn(
@@ -130,12 +133,14 @@ def learn(
                 weight[item] += w
     for (_, item), w in by_client.items():
         weight[item] += max(-guards.client_cap, min(guards.client_cap, w))
+    trust = min(1.0, priors.sessions / guards.full_after) if guards.full_after else 1.0
     positive = {i: w for i, w in weight.items() if w > 0}
     if positive:
-        scale = math.log1p(max(positive.values()))
+        scale = math.log1p(max(positive.values())) / trust
         priors.popularity = {i: math.log1p(w) / scale for i, w in positive.items()}
         priors.top = sorted(positive, key=positive.__getitem__, reverse=True)[:top]
-    priors.co = _co_occurrence([[i for i, w in items.items() if w > 0] for items in said.values()])
+    co = _co_occurrence([[i for i, w in items.items() if w > 0] for items in said.values()])
+    priors.co = {a: {b: v * trust for b, v in n.items()} for a, n in co.items()}
     return priors
 
 

@@ -46,6 +46,9 @@ class RealApp:
             # whether the chat model had loaded in the background yet. Drafting is tested with
             # the real model in test_real_models.py, the loading with a fake.
             "CONCIERGE_EXPLAIN_DRAFTS": "0",
+            # Priors learned in the background from earlier tests' likes would make what a
+            # turn does depend on the order tests run in; learning is tested in test_learning.py.
+            "CONCIERGE_LEARN_EVERY_SECONDS": "0",
         }
         self.process: subprocess.Popen | None = None
 

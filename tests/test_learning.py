@@ -70,6 +70,14 @@ def test_a_list_turned_down_and_a_dislike_count_against_an_item():
     assert "a" in changed.popularity  # a session's last word on an item counts
 
 
+def test_priors_from_a_handful_of_sessions_count_little():
+    rows = [("s1", "a", "like"), ("s2", "a", "click"), ("s2", "b", "like")]
+    early = learn(events(*rows), ITEMS, Guards(full_after=100))
+    assert early.top == ["a", "b"] and max(early.popularity.values()) == pytest.approx(0.02)
+    assert early.co["a"]["b"] < 0.02
+    assert learn(events(*rows), ITEMS, Guards()).popularity["a"] == 1.0
+
+
 def test_old_events_count_less_and_excluded_items_learn_nothing():
     now = 1_000 * 86_400.0
     rows = [("s1", "a", "like", "", now - 60 * 86_400), ("s2", "b", "like", "", now)]
