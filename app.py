@@ -44,7 +44,7 @@ def create_app(settings: "Settings | None" = None) -> tuple[Any, "Settings"]:
     sessions = Sessions(database)
     learner = build_learner(settings, store, lambda name: set(engine.vocabulary(name).titles),
                             sessions, handoffs)  # fmt: skip
-    learner.watch(store.catalogs, settings.learn_every_seconds, settings.learn_every_events)
+    learner.watch(settings.learn_every_seconds, settings.learn_every_events)
     services = Services(engine, sessions, learner.events, handoffs, embedder, learner)
     api = create_api(services, Edge.from_settings(settings))
     look = theme_and_css()

@@ -3,10 +3,10 @@
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.background import every
 from bot.engine import Engine, EngineConfig
 from bot.settings import Settings
 from bot.web.database import Database
@@ -84,21 +84,12 @@ def start_chat_model(settings: Settings, engine: Engine) -> threading.Thread | N
 def watch_catalogs(engine: Engine, seconds: float) -> threading.Thread | None:
     """Every `seconds`, read again the catalogs another process has re-ingested (several app
     processes share a Chroma server); None when seconds is 0."""
-    if seconds <= 0:
-        return None
 
-    def watch() -> None:
-        while True:
-            time.sleep(seconds)
-            try:
-                for catalog in engine.refresh():
-                    print(f"Catalog {catalog!r} changed in the store: read again", file=sys.stderr)
-            except Exception as error:  # the store is down, say: the next look may succeed
-                print(f"Could not look for catalog changes ({error})", file=sys.stderr)
+    def look() -> None:
+        for catalog in engine.refresh():
+            print(f"Catalog {catalog!r} changed in the store: read again", file=sys.stderr)
 
-    thread = threading.Thread(target=watch, name="catalog-watch", daemon=True)
-    thread.start()
-    return thread
+    return every(seconds, look, "catalog-watch")
 
 
 def build_database(settings: Settings) -> Database:

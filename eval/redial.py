@@ -162,7 +162,7 @@ def use_priors(engine: Any, events: Path) -> None:
 
     known = set(engine.vocabulary("redial").titles)
     engine.store.save_priors("redial", learn_priors(events, known))
-    engine.reload_priors("redial")
+    engine.refresh()  # the new priors' stamp: read them again
     engine.warm("redial")
 
 

@@ -126,10 +126,11 @@ class ItemStore:
         if name in (stamps := self.stamps()):
             self._manifests().update(ids=[name], metadatas=[stamps[name] | {key: uuid.uuid4().hex}])
 
-    def refresh(self, name: str) -> None:
-        """After another process wrote the catalog: forget what was read, and the handles of
-        the collections a write replaces (priors, policies)."""
-        self.clear_cache()
+    def refresh(self, name: str, items: bool = True) -> None:
+        """After another process wrote the catalog: forget the handles of the collections a
+        write replaces (priors, policies) and, unless only its priors changed, the items read."""
+        if items:
+            self.clear_cache()
         for prefix in (PRIORS_PREFIX, LEARNED_PREFIX, POLICIES_PREFIX):
             self._collections.pop(prefix + name, None)
 

@@ -170,7 +170,7 @@ def test_a_list_turned_down_in_the_chat_is_logged_with_its_client(shop):
 
 def test_the_background_learns_once_enough_events_are_logged(shop):
     services, _ = shop
-    services.learner.watch(lambda: ["phones"], seconds=0.05, events=2)
+    services.learner.watch(seconds=0.05, events=2)
     services.events.record("s1", "phones", ["p6"], "like")
     services.events.record("s2", "phones", ["p6"], "click")
     deadline = time.monotonic() + 10

@@ -86,17 +86,10 @@ class CatalogKnowledge:
         """Read again what was read of the catalog (or only `what` of it), then put it in place
         at once: turns use the old knowledge until the new is whole."""
         with self._lock:
-            self.store.refresh(catalog)
+            self.store.refresh(catalog, items=what is None)
             fresh = CatalogKnowledge(self.store, self.embedder)
             for kind, name in list(self._cache):
                 if name == catalog and what in (None, kind):
                     getattr(fresh, kind)(catalog)  # each kind is the method that reads it
             self._cache.update(fresh._cache)
             self._priors_read.update(fresh._priors_read)
-
-    def forget(self, catalog: str, what: str | None = None) -> None:
-        """Read the catalog (or only `what` of it) afresh when next asked."""
-        for key in [k for k in self._cache if k[1] == catalog and what in (None, k[0])]:
-            del self._cache[key]
-        if what is None:
-            self.store.clear_cache()

@@ -123,10 +123,6 @@ class Engine:
                 self.replier.forget(catalog)
         return list(stale)
 
-    def reload_priors(self, catalog: str) -> None:
-        """Read the catalog's priors again at its next turn (after new ones were saved)."""
-        self.knowledge.forget(catalog, "priors")
-
     def warm(self, catalog: str) -> None:
         """Read what a catalog's first turn would (vocabulary, priors, index, explainer) ahead
         of it."""

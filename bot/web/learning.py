@@ -5,7 +5,6 @@ are kept beside the priors from ingest (the store merges the two), and every pro
 again when they change. Retention and deleting a session are here too: what leaves the log
 leaves the priors at the next update."""
 
-import logging
 import sys
 import threading
 import time
@@ -14,13 +13,13 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, delete, insert, select
 
+from bot.background import every
 from bot.web.database import exclusions_table
 from bot.web.handoffs import Handoffs
 from bot.web.sessions import EventLog, Sessions
 from retrieval.interactions import Guards, Priors, learn
 from retrieval.store import ItemStore
 
-log = logging.getLogger("concierge.learning")
 DAY = 86_400.0
 
 
@@ -84,37 +83,19 @@ class Learner:
 
         return bool(self.events.db.run("save exclusions", write, default=False))
 
-    def watch(self, catalogs: Callable[[], list[str]], seconds: float, events: int,
-              ) -> threading.Thread | None:  # fmt: skip
-        """In the background, learn each catalog again once `events` new events were logged,
-        or `seconds` after its last update if any were; None when seconds is 0."""
-        if seconds <= 0:
-            return None
+    def watch(self, seconds: float, events: int) -> threading.Thread | None:
+        """In the background, learn each catalog in the log again once `events` new events were
+        logged, or `seconds` after its last update if any were; None when seconds is 0."""
         learned: dict[str, tuple[int, float]] = {}  # catalog -> (last event seen, when)
 
-        def due() -> list[str]:
-            latest = self.events.latest() or {}
+        def look() -> None:
             now = time.monotonic()
-            out = []
-            for catalog in catalogs():
+            for catalog, last in (self.events.latest() or {}).items():
                 seen, at = learned.get(catalog, (0, now - seconds))
-                new = latest.get(catalog, 0) - seen
-                if new >= events or (new > 0 and now - at >= seconds):
-                    out.append(catalog)
-                    learned[catalog] = (latest[catalog], now)
-            return out
+                if last - seen >= events or (last > seen and now - at >= seconds):
+                    learned[catalog] = (last, now)
+                    priors = self.learn(catalog)
+                    if priors is not None:
+                        print(f"learned {catalog}: {priors.summary()}", file=sys.stderr)
 
-        def loop() -> None:
-            while True:
-                time.sleep(min(10.0, seconds))
-                try:
-                    for catalog in due():
-                        priors = self.learn(catalog)
-                        if priors is not None:
-                            print(f"learned {catalog}: {priors.summary()}", file=sys.stderr)
-                except Exception as error:  # the store or the database is down: next time
-                    log.error("learning from the log failed: %s", type(error).__name__)
-
-        thread = threading.Thread(target=loop, name="learning", daemon=True)
-        thread.start()
-        return thread
+        return every(min(10.0, seconds), look, "learning") if seconds > 0 else None

@@ -151,11 +151,8 @@ class EventLog:
 
     def export(self, catalog: str) -> list[dict[str, Any]]:
         """The catalog's events in the interactions format, oldest first."""
-        t = events_table
-        query = select(t.c.session, t.c.item, t.c.event, t.c.n).where(t.c.catalog == catalog)
-        rows = self.db.run("export events", lambda c: c.execute(query.order_by(t.c.n)).all(),
-                           default=[])  # fmt: skip
-        return [{"session": s, "item": i, "event": e, "order": n} for s, i, e, n in rows]
+        return [{"session": e.session, "item": e.item, "event": e.event, "order": e.n}
+                for e in self.events(catalog) or []]  # fmt: skip
 
     def export_jsonl(self, catalog: str) -> str:
         return "".join(json.dumps(row) + "\n" for row in self.export(catalog))
