@@ -87,11 +87,12 @@ class Learner:
         """In the background, learn each catalog in the log again once `events` new events were
         logged, or `seconds` after its last update if any were; None when seconds is 0."""
         learned: dict[str, tuple[int, float]] = {}  # catalog -> (last event seen, when)
+        started = time.monotonic()  # the priors learned before are in the store already
 
         def look() -> None:
             now = time.monotonic()
             for catalog, last in (self.events.latest() or {}).items():
-                seen, at = learned.get(catalog, (0, now - seconds))
+                seen, at = learned.get(catalog, (0, started))
                 if last - seen >= events or (last > seen and now - at >= seconds):
                     learned[catalog] = (last, now)
                     priors = self.learn(catalog)
