@@ -11,12 +11,16 @@ import numpy as np
 from bot.state import Need
 from retrieval.candidates import Scored
 from retrieval.text import normalize
+from retrieval.types import FACET as TYPE_FACET
 
 TOP = 50  # candidates the question is about
 MIN_GAIN_BITS = 1.0  # below this the candidates already agree enough: recommend
 # People behind the items: a shopper seldom chooses a chair by its designer or knows the names
 # offered, so these are never asked about (they still match when the person names one).
 NOT_ASKED = frozenset({"designer", "director", "writer", "star", "author", "artist"})
+# Both are asked as "What kind of thing are you after?" (prompts): one answers the other. After
+# "a phone" and "none of these", the category question offered "Cell Phone Accessories".
+KIND_FACETS = frozenset({"category", TYPE_FACET})
 MIN_COVERAGE = 0.5  # a facet most candidates lack tells little
 UBIQUITOUS = 0.9  # a value nearly all candidates share ("Cell Phones") is no option
 # How readily people answer a question about a facet: gains are scaled by this, so "what kind of
@@ -89,8 +93,10 @@ def choose_question(
         return None
     if not need.rejections and (need.liked or need.constraints() >= 2):
         return None  # specific enough already, unless a list built on that was turned down
-    open_facets = [f for f in facets if f not in need.answered and f not in need.asked
-                   and f not in need.include and f not in NOT_ASKED]  # fmt: skip
+    settled = {*need.answered, *need.asked, *need.include}
+    if settled & KIND_FACETS:  # the kind of thing is known: its other facet asks it again
+        settled |= KIND_FACETS
+    open_facets = [f for f in facets if f not in settled and f not in NOT_ASKED]
     if not open_facets:
         return None
     w = weights(candidates)

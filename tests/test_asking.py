@@ -80,3 +80,15 @@ def test_the_people_behind_items_are_never_asked_about():
                     1.0, {}) for n in range(8)]  # fmt: skip
     choice = choose_question(Need(wants=["a chair"]), found, ["designer", "colour"], 2)
     assert choice is not None and choice.facet == "colour"  # designer splits more, unasked
+
+
+def test_the_kind_of_thing_is_not_asked_again_by_its_other_facet():
+    """ "a phone", then "none of these": the type is known, so the category question ("What kind
+    of thing are you after?", offering "Cell Phone Accessories") is not asked."""
+    found = [Scored(Item(id=str(n), title="x", facets={
+        "category": (("Cell Phone Accessories", "Prepaid Phones", "Unlocked Cell Phones")[n % 3],),
+        "colour": (f"colour {n % 4}",)}), 1.0, {}) for n in range(9)]  # fmt: skip
+    need = Need(include={"type": ["phone"]}, answered=["type"], rejections=1)
+    choice = choose_question(need, found, ["category", "type", "colour"], 2)
+    assert choice is not None and choice.facet == "colour"
+    assert choose_question(Need(rejections=1), found, ["category", "colour"], 2).facet == "category"
