@@ -152,12 +152,14 @@ def embed_items(
     Only the fields are embedded (title, facet line, description lead): an item's vector is the
     normalised sum of its fields' vectors. That is a third of the text one long item text would
     be, and it ranks better than that text's own vector (BENCHMARKS.md, ingest)."""
-    fields = [(i.id, f, text) for i in items for f, text in i.field_texts().items()]
+    texts = [item.field_texts() for item in items]
+    fields = [(i.id, f, text) for i, found in zip(items, texts, strict=True)
+              for f, text in found.items()]  # fmt: skip
     field_vectors = embedder.embed([text for _, _, text in fields])
-    row = {item.id: n for n, item in enumerate(items)}
-    vectors = np.zeros((len(items), embedder.dimension), dtype=np.float32)
-    np.add.at(vectors, [row[item_id] for item_id, _, _ in fields], field_vectors)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)  # every item has a title
+    # each item's fields are consecutive rows, and every item has a title: sum each run
+    starts = np.cumsum([0] + [len(found) for found in texts[:-1]])
+    vectors = np.add.reduceat(field_vectors, starts, axis=0)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12), fields, field_vectors
 
 

@@ -29,6 +29,11 @@ MANIFESTS = "concierge-manifests"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CACHE_ITEMS = 60_000  # items (and their field keys) kept in memory once read: ~250 MB at most
 BATCH = 2000  # Chroma's own limit per call is a little above 5,000
+# An item's or field key's text is kept in its metadata, not as Chroma's document: Chroma
+# indexes every document for full-text search, which nothing here uses (lexical search is
+# retrieval/lexical.py), and which took 40% of an ingest's writes. Stores written before
+# keep theirs as documents, and are read either way.
+TEXT = "text"
 
 
 def check_name(name: str) -> str:
@@ -158,8 +163,9 @@ class ItemStore:
             self._fields(name).upsert(
                 ids=[field_id(item_id, field) for item_id, field, _ in rows],
                 embeddings=field_vectors[start : start + BATCH],
-                documents=[text for _, _, text in rows],
-                metadatas=[{"item": item_id, "field": field} for item_id, field, _ in rows],
+                metadatas=[
+                    {"item": item_id, "field": field, TEXT: text} for item_id, field, text in rows
+                ],
             )
         col = self._items(name)
         for start in range(0, len(items), BATCH):
@@ -167,7 +173,6 @@ class ItemStore:
             col.upsert(
                 ids=[i.id for i in items[chunk]],
                 embeddings=vectors[chunk],
-                documents=[i.embedding_text() for i in items[chunk]],
                 metadatas=[
                     _metadata(i, h) for i, h in zip(items[chunk], hashes[chunk], strict=True)
                 ],
@@ -205,7 +210,7 @@ class ItemStore:
                                                               "documents"])  # fmt: skip
             found: dict[str, dict[str, tuple[np.ndarray, str]]] = {i: {} for i in missing}
             for m, e, d in zip(got["metadatas"], got["embeddings"], got["documents"], strict=True):
-                found[m["item"]][m["field"]] = (np.asarray(e, dtype=np.float32), d)
+                found[m["item"]][m["field"]] = (np.asarray(e, dtype=np.float32), _text(d, m))
             for i, row in found.items():
                 self._field_rows[(name, i)] = row
         out: dict[tuple[str, str], tuple[np.ndarray, str]] = {}
@@ -220,12 +225,12 @@ class ItemStore:
             facets = {k.removeprefix(FACET): tuple(v) for k, v in m.items() if k.startswith(FACET)}
             numbers = {k.removeprefix(NUMBER): float(v) for k, v in m.items()
                        if k in ("price", "rating") or k.startswith(NUMBER)}  # fmt: skip
-            yield Row(i, d or "", np.asarray(e, dtype=np.float32), facets, numbers, m["item"])
+            yield Row(i, _text(d, m), np.asarray(e, dtype=np.float32), facets, numbers, m["item"])
 
     def field_rows(self, name: str) -> Iterator[FieldRow]:
         """Every item's per-field keys, read a page at a time."""
         for _, d, m, e in _pages(self._fields(name), "documents", "metadatas", "embeddings"):
-            yield FieldRow(m["item"], m["field"], np.asarray(e, dtype=np.float32), d or "")
+            yield FieldRow(m["item"], m["field"], np.asarray(e, dtype=np.float32), _text(d, m))
 
     def count(self, name: str) -> int:
         return int(self._items(name).count())
@@ -363,6 +368,11 @@ def _pages(col: Any, *include: str) -> Iterator[tuple[Any, ...]]:
         yield from zip(got["ids"], *(got[name] for name in include), strict=True)
 
 
+def _text(document: str | None, metadata: dict[str, Any]) -> str:
+    """A row's text: in its metadata, or its document in a store written before."""
+    return str(metadata.get(TEXT) or document or "")
+
+
 def field_id(item_id: str, field: str) -> str:
     return f"{item_id}\x1f{field}"
 
@@ -375,7 +385,8 @@ def facet_key(facet: str) -> str:
 
 
 def _metadata(item: Item, content_hash: str) -> dict[str, Any]:
-    meta: dict[str, Any] = {"title": item.title, "hash": content_hash, "item": item.to_json()}
+    meta: dict[str, Any] = {"title": item.title, "hash": content_hash, "item": item.to_json(),
+                            TEXT: item.embedding_text()}  # fmt: skip
     if item.price is not None:
         meta["price"] = item.price
     if item.rating is not None:

@@ -65,6 +65,27 @@ def test_field_vectors_are_stored_and_follow_their_item(tmp_path, store, fake_em
     assert store.fields("phones", [item.id], ["title"]) == {}  # pruned with its item
 
 
+def test_a_store_written_with_texts_as_documents_is_read_as_before(tmp_path, store, fake_embedder):
+    """Stores written before this round keep texts as Chroma documents (now in metadata)."""
+    path = write_json(tmp_path / "p.json", PHONES)
+    ingest(path, "phones", store, fake_embedder, progress=False)
+    item = load_catalog(path).items[0]
+    for full in ("items-phones", "fields-phones"):  # rewrite the rows as the old code did
+        col = store.client.get_collection(full)
+        got = col.get(include=["metadatas", "embeddings"])
+        texts = [m.pop("text") for m in got["metadatas"]]
+        col.delete(ids=got["ids"])
+        col.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"],
+                documents=texts)  # fmt: skip
+        assert "text" not in col.get(ids=got["ids"][:1], include=["metadatas"])["metadatas"][0]
+    old = ItemStore(store.client)
+    rows = {row.id: row for row in old.rows("phones")}
+    assert rows[item.id].text == item.embedding_text()
+    fields = {(f.item, f.field): f.text for f in old.field_rows("phones")}
+    assert fields[(item.id, "title")] == item.title
+    assert old.fields("phones", [item.id], ["title"])[(item.id, "title")][1] == item.title
+
+
 def test_a_changed_item_is_updated_and_prune_removes_the_missing(tmp_path, store, fake_embedder):
     path = write_json(tmp_path / "p.json", PHONES)
     ingest(path, "phones", store, fake_embedder, progress=False)
