@@ -3,6 +3,7 @@
 import ipaddress
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -217,12 +218,15 @@ def shop_port() -> int:
 @pytest.fixture(scope="session")
 def real_app(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, shop_port: int):
     """The real app on a fresh data directory: its first start ingests the demo catalog (every
-    fourth item of it, so that the first start takes a quarter of the time)."""
+    fourth item of it, so that the first start takes a quarter of the time), its vectors read
+    from the shipped file as the app's own first start reads them."""
+    from retrieval.prebuilt import vectors_path
     from tests.real_app import RealApp
 
     folder = tmp_path_factory.mktemp("real-app")
     demo = folder / "bestbuy_phones.json"  # the demo's file name: its policies load with it
     demo.write_text(json.dumps(json.loads((ROOT / "data/bestbuy_phones.json").read_text())[::4]))
+    shutil.copy(vectors_path(ROOT / "data/bestbuy_phones.json"), vectors_path(demo))
     app = RealApp(folder / "data", model_cache, f"http://127.0.0.1:{shop_port}", demo)
     app.ingest_hostile_catalog()
     app.start()
