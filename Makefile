@@ -24,7 +24,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed
+# The packaged chat model is converted once, before the app starts rather than beside it.
+$(VENV)/.models-prepared: $(VENV)/.installed
+	$(BIN)/concierge prepare-models
+	touch $@
+
+run: $(VENV)/.models-prepared
 	$(BIN)/python app.py
 
 lint: $(VENV)/.installed-dev

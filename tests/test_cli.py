@@ -135,3 +135,21 @@ def test_the_evaluation_commands_pass_their_flags_through(tmp_path, args, says):
 def test_an_unknown_benchmark_flag_is_refused(tmp_path):
     out = run(["bench", "--skip", "nothing"], tmp_path)
     assert out.returncode == 2 and "invalid choice: 'nothing'" in out.stderr
+
+
+@pytest.mark.real
+def test_prepare_models_converts_the_chat_model_and_keeps_it_in_int8(tmp_path):
+    """`make run` runs it once after installing, so the app's first start converts nothing."""
+    models = tmp_path / "models"
+    env = {**os.environ, "CONCIERGE_DATA_DIR": str(tmp_path / "data"),
+           "CONCIERGE_MODEL_CACHE_DIR": str(models), "CONCIERGE_LLM_PRECISION": "int8"}  # fmt: skip
+    done = subprocess.run([CONCIERGE, "prepare-models"], capture_output=True, text=True, env=env,
+                          timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "the packaged chat model is ready" in done.stdout
+    [folder] = models.iterdir()
+    assert (folder / "model.safetensors").exists() and len(list(folder.glob("int8-*.pt"))) == 1
+    configured = {**env, "CONCIERGE_LLM_BASE_URL": "http://127.0.0.1:9/v1"}
+    done = subprocess.run([CONCIERGE, "prepare-models"], capture_output=True, text=True,
+                          env=configured, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and "nothing to prepare" in done.stdout
