@@ -253,7 +253,7 @@ def serve(
 def prepare_models() -> None:
     """Convert the packaged chat model from its GGUF file and keep its int8 weights in the model
     cache, once (`make run` does it after installing): the app's first start then converts
-    nothing while it serves, and holds about 0.9 GB less at its peak."""
+    nothing while it serves, and holds about 0.5 GB less at its peak."""
     settings = Settings()
     if settings.resolved_llm_provider == "openai" or settings.llm_model:
         print("nothing to prepare: the chat model is configured (CONCIERGE_LLM_*)")
