@@ -229,6 +229,13 @@ def test_a_draft_keeps_its_verified_sentences_and_the_rest_come_from_templates()
     assert "".join(s["text"] for s in out.sources()) == out.text
 
 
+def test_a_draft_that_repeats_a_sentence_shows_it_once():
+    chat = ScriptedChat(replies=["It has a 12MP camera. It has a 12MP camera."])  # seen in the app
+    explainer = Explainer(load_prompts(), chat, NAMES, draft_top=1)
+    [out] = explainer.explain([scored(evidence=(CAMERA,))], need(), usd)
+    assert out.text.count("It has a 12MP camera.") == 1 and out.accepted == 2
+
+
 def test_without_an_llm_templates_explain_from_the_evidence_and_the_need():
     explainer = Explainer(load_prompts(), None, NAMES)
     [out] = explainer.explain([scored(evidence=(CAMERA,))], need(), usd)
