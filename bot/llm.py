@@ -82,12 +82,17 @@ def packaged_model_dir(cache_dir: Path, precision: Precision | None = None) -> P
     tokenizer.save_pretrained(str(partial))
     partial.rename(target)  # appears whole or not at all
     if precision is not None and resolved_precision(precision) == "int8":
-        import torch
-
-        from bot.int8 import to_int8
-
-        keep(to_int8(model.eval()).to(torch.bfloat16), kept_int8_path(target))
+        keep(int8(model.eval()), kept_int8_path(target))
     return target
+
+
+def int8(model: Any) -> Any:
+    """The model with its linear layers in int8 (bot/int8.py), the rest in bfloat16, in place."""
+    import torch
+
+    from bot.int8 import to_int8
+
+    return to_int8(model).to(torch.bfloat16)
 
 
 def kept_int8_path(model_dir: str | Path) -> Path:
@@ -128,9 +133,7 @@ def load_causal_lm(model_dir: str, precision: Precision, keep_int8: bool = False
     dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).eval()
     if precision == "int8":  # quantized from float32 one layer at a time: no bfloat16 copy
-        from bot.int8 import to_int8  # of the whole model in memory on the way
-
-        to_int8(model).to(torch.bfloat16)
+        int8(model)  # of the whole model in memory on the way
         if keep_int8:
             keep(model, kept)
     return model

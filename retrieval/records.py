@@ -1,5 +1,6 @@
 """Small typed records passed between the catalog, the store and the bot."""
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
@@ -26,7 +27,12 @@ class Item:
     attributes: dict[str, str] = field(default_factory=dict)  # other text fields, for explanations
 
     def to_json(self) -> str:
-        # the fields as they are (dataclasses.asdict deep-copies them, a third of the time)
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
+        """Made once: ingest needs it for the content hash and again for the stored record.
+        The fields as they are (dataclasses.asdict deep-copies them, a third of the time)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 

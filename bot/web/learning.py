@@ -99,4 +99,4 @@ class Learner:
                     if priors is not None:
                         print(f"learned {catalog}: {priors.summary()}", file=sys.stderr)
 
-        return every(min(10.0, seconds), look, "learning") if seconds > 0 else None
+        return every(min(10.0, seconds), look, "learning")  # None when seconds is 0
