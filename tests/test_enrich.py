@@ -71,6 +71,33 @@ def test_measures_in_a_message(said, expected):
     assert parse_measures(said, QUANTILES) == expected
 
 
+PRICES = {"price": [100.0, 250.0, 600.0]}
+CHEAP = {"price": Range(max=250.0, said=False)}
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("a big screen and long battery, not too pricey", CHEAP),
+        ("something affordable for my mom", CHEAP),
+        ("a budget-friendly laptop", CHEAP),
+        ("I'm on a tight budget", CHEAP),
+        ("good value, nothing fancy", CHEAP),
+        ("it shouldn't be too expensive", CHEAP),
+        ("I don't want it too expensive", CHEAP),
+        ("one that won't break the bank", CHEAP),
+        ("phones are too pricey these days", CHEAP),
+        ("not cheap, I want it to last", {}),
+        ("I don't want anything cheap", {}),
+        ("nothing cheap please", {}),
+        ("money is no object", {}),
+        ("a pricey one is fine", {}),
+    ],
+)  # fmt: skip
+def test_everyday_words_for_cheap_are_read_as_the_cheaper_half(said, expected):
+    assert parse_measures(said, PRICES) == expected
+
+
 @pytest.mark.parametrize(
     ("text", "name", "value"),
     [("about 80 cm wide", "width_cm", 80), ("2 m tall", "height_cm", 200),

@@ -30,12 +30,18 @@ RELATIVE = [
     (r"\b(?:powerful|high power)\b", "power_w", "high"),
     # "cheap": the cheaper half of the wanted type (of the catalog when no type is wanted)
     (
-        r"\b(?:cheap(?:er)?|inexpensive|affordable|low[- ]cost|not (?:too )?expensive|low[- ]"
-        r"priced)\b",
+        r"\b(?:cheap(?:er)?|inexpensive|affordable|economical|bargain|budget[- ]friendly|"
+        r"low[- ](?:cost|priced?|budget)|reasonably priced|(?:good|great|best) value|"
+        r"value for money|on an? (?:tight |small |limited |low |student |)budget)\b|"
+        r"(?:\bnot|n['’]t be|\btoo) (?:too |very |that |so |overly |super |)(?:expensive|"
+        r"pricey|pricy|costly|dear)\b|(?:\bnot|n['’]t|\bnever) break(?:s|ing)? the bank\b",
         "price",
         "median",
     ),
 ]
+# "not cheap", "I don't want anything cheap": the word is there, the wish is the opposite
+_NEGATION_WORD = re.compile(r"(?:not|too|never|n['’]t)\b", re.I)
+_DENIED = re.compile(r"(?:\b(?:no|nothing)|(?:\bnot|n['’]t|\bnever)(?:\s+\w+){0,3})\s+$", re.I)
 
 
 def parse_measures(
@@ -64,9 +70,19 @@ def parse_measures(
             ranges[q.name] = Range(min=round(q.value * (1 - EXACT_SPREAD), 3),
                                    max=round(q.value * (1 + EXACT_SPREAD), 3))  # fmt: skip
     for pattern, name, side in RELATIVE:
-        if name in relative_to and name not in ranges and re.search(pattern, text, re.I):
+        if name in relative_to and name not in ranges and _said(pattern, text):
             low, middle, high = relative_to[name]
             bound = {"high": Range(min=high, said=False), "low": Range(max=low, said=False),
                      "median": Range(max=middle, said=False)}  # fmt: skip
             ranges[name] = bound[side]
     return ranges
+
+
+def _said(pattern: str, text: str) -> bool:
+    """Whether a word for the quantity is in the text and not denied: "not cheap" and "nothing
+    cheap" are not "cheap" ("don't want it too expensive" is: its own negation is the word)."""
+    for m in re.finditer(pattern, text, re.I):
+        own = _NEGATION_WORD.match(m.group())
+        if own or not _DENIED.search(text[max(0, m.start() - 40) : m.start()]):
+            return True
+    return False
