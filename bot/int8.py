@@ -2,21 +2,23 @@
 
 Decoding one token reads every weight once, so on a CPU its speed is the weights' bytes over the
 memory bandwidth: int8 weights (one scale per output row) are half of bfloat16's bytes and a
-quarter of float32's. The activations stay in bfloat16 and are never quantized, so a prompt's
-output does not depend on the other prompts of its batch (torch's dynamic quantization scales
-activations per batch, and made the packaged model repeat itself: BENCHMARKS.md, explanations).
-The product runs in torch's int8-weight kernel, the one torchao uses on CPU.
+quarter of float32's. The activations are never quantized, so a prompt's output does not
+depend on the other prompts of its batch (torch's dynamic quantization scales activations per
+batch, and made the packaged model repeat itself: BENCHMARKS.md, explanations). The product runs
+in torch's int8-weight kernel, the one torchao uses on CPU, in bfloat16 (its float32 path was
+20-50x slower on an AVX2 CPU); the rest of the model keeps its own dtype (bot/llm.py: bfloat16
+where the CPU computes it natively, else float32, in which a prompt is read 3.5x faster).
 """
 
 import torch
 
-# Above this many rows (tokens x prompts) the weights are expanded to bfloat16 for one matmul:
-# the int8 kernel reads a 79-token prompt in 200 ms here, bfloat16 in 96 ms.
+# Above this many rows (tokens x prompts) the weights are expanded for one matmul in the model's
+# dtype: the int8 kernel read a 79-token prompt in 200 ms (AVX512-BF16), bfloat16 in 96 ms.
 ROWS_PER_KERNEL = 16
 
 
 class Int8Linear(torch.nn.Module):
-    """y = x W^T + b, with W held as int8 rows times one bfloat16 scale per row."""
+    """y = x W^T + b, with W held as int8 rows times one scale per row."""
 
     weight: torch.Tensor
     scale: torch.Tensor
@@ -33,15 +35,17 @@ class Int8Linear(torch.nn.Module):
         self.out_features = linear.out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
-        if flat.shape[0] > ROWS_PER_KERNEL:  # reading a prompt: one bfloat16 matmul is faster
-            weight = self.weight.to(torch.bfloat16) * self.scale[:, None]
+        flat = x.reshape(-1, x.shape[-1])
+        if flat.shape[0] > ROWS_PER_KERNEL:  # reading a prompt: one matmul in x's dtype is faster
+            weight = self.weight.to(x.dtype) * self.scale[:, None].to(x.dtype)
             y = torch.nn.functional.linear(flat, weight)
-        else:  # decoding: a few rows, the int8 weights read once
-            y = torch._weight_int8pack_mm(flat, self.weight, self.scale)
+        else:  # decoding: a few rows, the int8 weights read once (the kernel is fast in bfloat16)
+            bf16 = torch.bfloat16
+            y = torch._weight_int8pack_mm(flat.to(bf16), self.weight, self.scale.to(bf16))
+        y = y.to(x.dtype)
         if self.bias is not None:
-            y = y + self.bias
-        return y.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+            y = y + self.bias.to(x.dtype)
+        return y.reshape(*x.shape[:-1], self.out_features)
 
 
 def to_int8(model: torch.nn.Module) -> torch.nn.Module:

@@ -8,7 +8,12 @@ from pathlib import Path
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    """The facts a figure depends on: the CPU's bfloat16 decides the precision of both models."""
+    from retrieval.embed import native_bfloat16
+
+    bf16 = "native bfloat16" if native_bfloat16() else "no native bfloat16 (float32 models)"
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {bf16}, "
+            f"Python {platform.python_version()}")  # fmt: skip
 
 
 def percentile(values: list[float], q: float) -> float:
