@@ -37,7 +37,8 @@ def run(control, message, session="", shown=None):
 def test_a_recommendation_fills_the_cards_and_the_chat_points_to_them(control):
     history, sid, view = run(control, "a samsung phone under $600")
     assert [m["role"] for m in history] == ["user", "assistant"]
-    assert history[-1]["content"].endswith("on the cards, each with why it fits.")
+    said = history[-1]["content"]  # one sentence, not a colon followed by nothing
+    assert said == "Here are 2 phones from Samsung under 600, on the cards, each with why it fits."
     assert "1. " not in history[-1]["content"]  # the listing is on the cards, not in the chat
     assert view["items"] and all(i["explanation"] for i in view["items"])
     assert view["need"]["include"]["brand"] == ["Samsung"]
@@ -156,7 +157,7 @@ def test_chat_text_keeps_notes_and_lead_and_drops_the_listing(control):
     assert turn.items and "\n1. " in turn.reply
     text = chat_text(turn, turn.reply)
     assert text.startswith("(Your message was long") and "1. " not in text
-    assert "phones from Samsung under 600:" in text  # the lead-in, true of both items
+    assert "phones from Samsung under 600, on the cards" in text  # the lead-in, true of both
 
 
 def test_requests_to_try_come_from_each_catalog_and_find_things(tmp_path, store, fake_embedder):

@@ -144,6 +144,8 @@ def chat_text(turn: Turn, reply: str) -> str:
     if not turn.items:
         return reply
     lead = reply.split("\n\n1. ")[0].strip()
+    if lead.endswith(":"):  # "Here are 5 phones under $400:" introduced the listing
+        return f"{lead[:-1]}, on the cards, each with why it fits."
     picks = f"{len(turn.items)} pick" + ("s" if len(turn.items) > 1 else "")
     return f"{lead}\n\nI've put {picks} on the cards, each with why it fits."
 
