@@ -7,7 +7,7 @@ depend on the other prompts of its batch (torch's dynamic quantization scales ac
 batch, and made the packaged model repeat itself: BENCHMARKS.md, explanations). The product runs
 in torch's int8-weight kernel, the one torchao uses on CPU, in bfloat16 (its float32 path was
 20-50x slower on an AVX2 CPU); the rest of the model keeps its own dtype (bot/llm.py: bfloat16
-where the CPU computes it natively, else float32, in which a prompt is read 3.5x faster).
+where the CPU computes it natively, else float32, in which a prompt is read 2-3.5x faster).
 """
 
 import torch

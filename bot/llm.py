@@ -89,8 +89,8 @@ def packaged_model_dir(cache_dir: Path, precision: Precision | None = None) -> P
 
 def int8(model: Any) -> Any:
     """The model with its linear layers in int8 (bot/int8.py), in place; the rest in bfloat16
-    where the CPU computes it natively, else in float32 (emulated bfloat16 reads a prompt 5x
-    slower)."""
+    where the CPU computes it natively, else in float32 (in emulated bfloat16 a prompt is read
+    2-3.5x slower: BENCHMARKS.md, explanations)."""
     import torch
 
     from bot.int8 import to_int8

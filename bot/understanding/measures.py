@@ -81,8 +81,6 @@ def parse_measures(
 def _said(pattern: str, text: str) -> bool:
     """Whether a word for the quantity is in the text and not denied: "not cheap" and "nothing
     cheap" are not "cheap" ("don't want it too expensive" is: its own negation is the word)."""
-    for m in re.finditer(pattern, text, re.I):
-        own = _NEGATION_WORD.match(m.group())
-        if own or not _DENIED.search(text[max(0, m.start() - 40) : m.start()]):
-            return True
-    return False
+    return any(_NEGATION_WORD.match(m.group())
+               or not _DENIED.search(text[max(0, m.start() - 40) : m.start()])
+               for m in re.finditer(pattern, text, re.I))  # fmt: skip
