@@ -151,6 +151,7 @@ class Engine:
             asked = self._support(state, text, notes) or self._item_question(state, text, notes)
             if asked is not None:
                 return asked
+        pending = need.pending
         understood = self._understand(state, text)
         if understood is None:
             return plain("answer", reply_key="empty")
@@ -170,7 +171,9 @@ class Engine:
             return plain("answer", reply_key=key, blocker=self._blocker(state))
         ranking = [c.item.id for c in candidates]
         choice = None
-        if not understood.more:
+        # a question passed over to say something else: they said what matters, so show items
+        passed_over = pending is not None and pending not in need.answered and understood.content
+        if not understood.more and not passed_over:
             facets = list(self.manifest(state.catalog).facets)
             choice = choose_question(need, candidates, facets, self.config.max_questions)
         if ask and choice:
