@@ -132,6 +132,15 @@ def test_a_quote_is_the_part_that_says_what_was_wanted_as_it_was_read_and_said_o
     assert out.text.count('says "Chair"') == 1  # not quoted again for "a comfy chair"
 
 
+def test_words_that_are_a_sentence_are_repeated_as_said_not_as_wanted():
+    phone = Item(id="z", title="ZTE Midnight Pro", description="Talk and text effortlessly.",
+                 price=39.99, facets={"type": ("phone",)})  # fmt: skip
+    said = Evidence("want: she mostly calls and texts", "description", phone.description, 0.5, 0.8)
+    need = Need(wants=["she mostly calls and texts"])
+    [out] = Explainer(load_prompts(), None, NAMES).explain([scored(phone, (said,))], need, usd)
+    assert out.text.startswith('You said she mostly calls and texts: its description says "Talk')
+
+
 def test_clauses_that_tie_are_quoted_together():
     chair = Item(id="c", title="LACKO", description="Chair, outdoor", price=149.0,
                  facets={"type": ("chair",)})  # fmt: skip

@@ -31,6 +31,8 @@ MAX_SENTENCES = 2
 MAX_QUOTE = 110  # characters of a field quoted in a template sentence
 MAX_WANT = 60  # characters of the person's words repeated in one
 MAX_PROMPT_DESCRIPTION = 240  # characters of the description the LLM sees
+# Words that open a sentence rather than name a thing: "You said she mostly calls", not "wanted".
+_CLAUSE = re.compile(r"(?:she|he|they|it|it['’]?s|there|this|that)\s", re.I)
 # How a request opens, dropped when the person's words are repeated: "I need a lamp" -> "a lamp".
 _REQUEST = re.compile(
     r"^\W*(?:(?:hi|hello|hey)\W+)?(?:i(?:'m| am) (?:looking|searching) for|i need|i want|"
@@ -191,7 +193,8 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
                             MAX_QUOTE)  # fmt: skip
             if quote and quote not in quoted:
                 quoted.add(quote)
-                out.append(f'You wanted {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
+                wanted = "said" if _CLAUSE.match(want) else "wanted"  # "she mostly calls"
+                out.append(f'You {wanted} {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
     # one quote, then what sets it apart: a second quote is often the same on every card
     out[1:1] = apart
     for facet, values in need.include.items():
