@@ -258,21 +258,14 @@ def prepare_models() -> None:
     if settings.resolved_llm_provider == "openai" or settings.llm_model:
         print("nothing to prepare: the chat model is configured (CONCIERGE_LLM_*)")
         return
-    import subprocess
-
-    from bot.llm import build_chat_model
+    from bot.llm import kept_int8_path, load_causal_lm, packaged_model_dir
+    from bot.settings import resolved_precision
 
     started = time.perf_counter()
-    # The conversion (which keeps the int8 model too) runs in a process of its own, whose memory
-    # (about 0.9 GB) is given back before this one loads the model as the app will.
-    convert = ("import pathlib, sys, bot.llm; "
-               "bot.llm.packaged_model_dir(pathlib.Path(sys.argv[1]), sys.argv[2])")  # fmt: skip
-    if subprocess.call([sys.executable, "-c", convert, str(settings.models_dir),
-                        settings.llm_precision]):  # fmt: skip
-        raise ConciergeError("converting the packaged chat model failed (see above)")
-    build_chat_model(settings)
-    print(f"the packaged chat model is ready in {settings.models_dir} "
-          f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
+    folder = packaged_model_dir(settings.models_dir, settings.llm_precision)  # keeps int8 too
+    if resolved_precision(settings.llm_precision) == "int8" and not kept_int8_path(folder).exists():
+        load_causal_lm(str(folder), "int8", keep_int8=True)  # converted before, in float32
+    print(f"the packaged chat model is ready in {folder} ({time.perf_counter() - started:.0f} s)")
 
 
 @cli.command(context_settings=PASS_THROUGH)

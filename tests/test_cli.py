@@ -149,6 +149,12 @@ def test_prepare_models_converts_the_chat_model_and_keeps_it_in_int8(tmp_path):
     assert "the packaged chat model is ready" in done.stdout
     [folder] = models.iterdir()
     assert (folder / "model.safetensors").exists() and len(list(folder.glob("int8-*.pt"))) == 1
+    # converted before in float32 (no int8 kept): int8 asked for later is kept then
+    [kept] = folder.glob("int8-*.pt")
+    kept.unlink()
+    done = subprocess.run([CONCIERGE, "prepare-models"], capture_output=True, text=True, env=env,
+                          timeout=600)  # fmt: skip
+    assert done.returncode == 0 and kept.exists(), done.stderr
     configured = {**env, "CONCIERGE_LLM_BASE_URL": "http://127.0.0.1:9/v1"}
     done = subprocess.run([CONCIERGE, "prepare-models"], capture_output=True, text=True,
                           env=configured, timeout=300)  # fmt: skip

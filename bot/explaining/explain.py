@@ -118,12 +118,11 @@ class Explainer:
         why = [p for c in checks
                for p in (c.problems or ([] if grounds.tells(c) else ["no item fact"]))]  # fmt: skip
         out = Explanation("", [], draft, len(checks), len(passed), why)
-        kept: list[Check] = []
-        said: set[str] = set()
-        for check in passed:  # a small model may say the same sentence twice: shown once
-            if len(kept) < MAX_SENTENCES and normalize(check.sentence) not in said:
-                said.add(normalize(check.sentence))
-                kept.append(check)
+        first: dict[str, Check] = {}  # a small model may say the same sentence twice: once
+        for check in passed:
+            first.setdefault(normalize(check.sentence), check)
+        kept = list(first.values())[:MAX_SENTENCES]
+        said = {normalize(c.sentence) for c in kept}
 
         def fresh(sentences: Iterable[str]) -> list[Check]:
             """The sentences that pass and say something not said yet."""
