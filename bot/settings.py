@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     # requests, a brand or a liked item, never get it): retrieval/diversity.py.
     diversity: float = Field(default=DIVERSITY, ge=0.0, le=1.0)
     temperature: float = Field(default=Weights.temperature, gt=0.0)
+    # How the kind of thing is read when no word of a request names it (bot/understanding/
+    # meaning.py): "words" (not at all: the default, since the held-out situations measured
+    # lower with the others, BENCHMARKS.md), "embedder", or "chat" (and a loaded local chat
+    # model's likelihoods).
+    kinds_by: Literal["words", "embedder", "chat"] = "words"
 
     @property
     def models_dir(self) -> Path:

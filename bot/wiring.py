@@ -51,6 +51,7 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         draft_tokens=settings.explain_max_tokens,
         draft_slots=1 if in_process else settings.max_concurrent_turns,  # a server takes several
         diversity=settings.diversity,
+        kinds_by=settings.kinds_by,
     )
     # The engine embeds only short query texts, which repeat turn after turn: cache them.
     return Engine(embedder=CachedEmbedder(embedder), store=store, prompts=load_prompts(),

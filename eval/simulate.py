@@ -54,6 +54,12 @@ PRODUCTS = {  # name -> (file, mapping) in data/, or a file of ../shared (no map
     "ikea": ("ikea_sa.csv", "mappings/ikea_sa.yaml"),
     "myntra": (str(SHARED_CATALOGS / "myntra.csv"), None),
 }
+# Catalogs the request sets also read (eval/natural.py), beyond the simulator's shops.
+CATALOGS = {
+    **PRODUCTS,
+    "amazon_in": (str(SHARED_CATALOGS / "amazon_in.csv"), None),
+    "bigbasket": (str(SHARED_CATALOGS / "bigbasket.csv"), "mappings/bigbasket.yaml"),
+}
 
 
 @dataclass
@@ -352,7 +358,7 @@ def build(data_dir: Path, catalogs: Sequence[str], quick: bool = False) -> tuple
         if name == "redial":
             ingest(movie_catalog(data_dir, quick), "redial", store, embedder, progress=False)
         else:
-            file, mapping = PRODUCTS[name]
+            file, mapping = CATALOGS[name]
             path = ROOT / "data" / file  # an absolute file stays itself
             loaded = load_catalog(path, ROOT / "data" / mapping if mapping else None)
             loaded = product_slice(loaded) if quick else loaded

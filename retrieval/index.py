@@ -157,6 +157,10 @@ class CatalogIndex:
                     out[(item_id, name)] = (vector, self._snippets[(row, col)])
         return out
 
+    def rows_of(self, facet: str) -> dict[str, list[int]]:
+        """Each value of a facet -> the rows (positions in `vectors`) of the items having it."""
+        return {value: list(rows) for value, rows in self._facets.get(facet, {}).items()}
+
     def _having(self, facet: str, values: tuple[str, ...]) -> np.ndarray:
         having = np.zeros(len(self.ids), dtype=bool)
         by_value = self._facets.get(facet, {})

@@ -43,6 +43,25 @@ NUMBER_WORDS = {
     "length": "length_cm", "dose": "dose_mg", "mg": "dose_mg", "volume": "volume_ml",
     "power": "power_w", "watt": "power_w",
 }  # fmt: skip
+# Superlatives over the shown items ("which one has the biggest battery?", "which is the
+# lightest?"): the direction, and the number the word itself names when it names one.
+MOST = {"biggest": 1, "largest": 1, "longest": 1, "most": 1, "highest": 1, "best": 1,
+        "heaviest": 1, "widest": 1, "tallest": 1, "deepest": 1, "strongest": 1, "fastest": 1,
+        "smallest": -1, "lightest": -1, "least": -1, "lowest": -1, "shortest": -1,
+        "narrowest": -1, "thinnest": -1, "cheapest": -1, "priciest": 1, "dearest": 1}  # fmt: skip
+_IMPLIED = {"heaviest": "weight_g", "lightest": "weight_g", "widest": "width_cm",
+            "narrowest": "width_cm", "tallest": "height_cm", "deepest": "depth_cm",
+            "cheapest": "price", "priciest": "price", "dearest": "price"}  # fmt: skip
+_NAMES = {
+    "size_in": "screen",
+    "battery_mah": "battery",
+    "storage_gb": "storage",
+    "ram_gb": "RAM",
+    "camera_mp": "camera",
+    "weight_g": "weight",
+    "price": "price",
+    "rating": "rating",
+}
 FACET_WORDS = {"color": "colour", "directed": "director", "directs": "director",
                "stars": "star", "starring": "star", "actor": "star", "actors": "star",
                "made": "material", "kind": "category", "type": "category"}  # fmt: skip
@@ -77,7 +96,11 @@ def item_question(text: str, need: Need, titles: dict[str, str]) -> ItemQuestion
 
 
 def answer(question: ItemQuestion, items: Sequence[Item], price_text, text: str) -> str:
-    """One line per item, each quoting where it found the answer (or saying it found none)."""
+    """One line per item, each quoting where it found the answer (or saying it found none); a
+    question with a superlative about several items, one answer comparing them."""
+    compared = compare(items, text, price_text) if len(items) > 1 else None
+    if compared:
+        return compared
     lines = [_answer_one(item, question.topic, price_text, text) for item in items]
     return "\n".join(lines) if lines else "I can't find that item any more."
 
@@ -113,6 +136,61 @@ def _answer_one(item: Item, topic: str, price_text, text: str) -> str:
             return f'{title}: its title says "{topic}".'
         return f'The {field} of {title} says: "{sentence}"'
     return f"The listing for {title} doesn't mention {topic}."
+
+
+def compare(items: Sequence[Item], text: str, price_text) -> str | None:
+    """ "Which one has the biggest battery?": the item with the most (or least) of the number
+    asked, from the listings that give it; None when the question has no superlative or names
+    no number."""
+    words = [singular(w) for w in normalize(text).split()]
+    most = next((w for w in words if w in MOST), None)
+    if most is None:
+        return None
+    after = words[words.index(most) + 1 :]
+    name = next((NUMBER_WORDS[w] for w in after if w in NUMBER_WORDS), None)
+    if name is None and ("expensive" in after or "pricey" in after):
+        name = "price"
+    if name is None and _RATING.search(text):
+        name = "rating"
+    name = name or _IMPLIED.get(most)
+    if name is None:
+        return None
+    direction = -1 if name == "price" and most == "least" and "expensive" in after else MOST[most]
+
+    def value(item: Item) -> float | None:
+        return (
+            item.price
+            if name == "price"
+            else item.rating
+            if name == "rating"
+            else (item.numbers.get(name))
+        )
+
+    given = [(v, item) for item in items if (v := value(item)) is not None]
+    what = _NAMES.get(name, name.rsplit("_", 1)[0].replace("_", " "))
+    if not given:
+        return f"None of their listings gives the {what}, so I can't compare them on it."
+    best_value, best = (max if direction > 0 else min)(given, key=lambda vi: vi[0])
+    if name == "price":
+        shown = price_text(best_value)
+    else:
+        shown = f"{best_value:g} {LABELS.get(name, '')}".strip()
+    word = (
+        most
+        if name != "price" or most in ("cheapest", "priciest", "dearest")
+        else ("cheapest" if direction < 0 else "most expensive")
+    )
+    said = (
+        f"{clean_text(best.title)} is the {word}"
+        if word in _IMPLIED or name == "price"
+        else (f"{clean_text(best.title)} has the {word} {what}")
+    )
+    field = "price" if name == "price" else name
+    out = f"Of these, {said}: {shown} (catalog field '{field}')."
+    if len(given) < len(items):
+        verb = "gives" if len(given) == 1 else "give"
+        out += f" Only {len(given)} of the {len(items)} listings {verb} it."
+    return out
 
 
 def _fields(item: Item) -> dict[str, str]:

@@ -41,6 +41,15 @@ _PHRASES = {"send back": "return", "send it back": "return", "money back": "refu
 _GENERIC = frozenset({"policy", "policies", "store", "shop", "item", "order"}) | STOPWORDS
 _QUESTION = re.compile(r"\?\s*$|^\W*(?:how|what|when|where|can|could|do|does|is|are|will|may|"
                        r"if|who|which|tell me|i want to know)\b", re.I)  # fmt: skip
+# A question put to the shop itself ("do you price match?", "can I pick it up today?"): asked of
+# "you" or about what "I" may do, asking for no items and about none shown.
+_TO_THE_SHOP = re.compile(r"^\W*(?:(?:and|so|ok|okay|hi|hey|also)\W+)?(?:do|does|can|could|will|"
+                          r"would|are|may)\s+(?:you|i|we|y'?all)\b", re.I)  # fmt: skip
+_FOR_ITEMS = re.compile(
+    r"\b(?:have|has|sell|carry|stock|got|show|recommend|suggest|find|need|want|looking|get me|"
+    r"any|some|something|anything|this|that|it|these|those|them|one|ones)\b",
+    re.I,
+)
 MAX_QUOTE = 320  # characters quoted from a policy
 MIN_COVERED = 0.5  # a passage must hold more than this share of the question's words
 
@@ -67,6 +76,12 @@ def is_policy_question(text: str) -> bool:
     return bool(words & TOPICS) and bool(_QUESTION.search(text) or "policy" in words)
 
 
+def is_shop_question(text: str) -> bool:
+    """A question about the shop that names no policy word: answered from the documents (or
+    as one they do not cover), never turned into a product search."""
+    return bool(_TO_THE_SHOP.search(text)) and not _FOR_ITEMS.search(text)
+
+
 def answer_policy(
     text: str, passages: Sequence[Passage], vectors: np.ndarray | None, query: np.ndarray | None
 ) -> PolicyAnswer:
@@ -74,8 +89,9 @@ def answer_policy(
     more than half of them (a word in its heading counts half again, one only in its document's
     title half). Embedding similarity only breaks ties."""
     asked = {w for w in terms(text) if w not in _GENERIC and not w.isdigit()}
+    covered = list(dict.fromkeys(p.doc for p in passages))
     if not asked or not passages:
-        return PolicyAnswer(dont_know(), None)
+        return PolicyAnswer(dont_know(covered), None)
     best, best_score = None, 0.0
     for n, passage in enumerate(passages):
         # the section's own words count fully, its document's title half; its heading adds half
@@ -88,7 +104,7 @@ def answer_policy(
         if (own or titled) and score > best_score:
             best, best_score = passage, score
     if best is None or best_score <= MIN_COVERED:
-        return PolicyAnswer(dont_know(), None)
+        return PolicyAnswer(dont_know(covered), None)
     return PolicyAnswer(quote(best, asked), best)
 
 
@@ -105,9 +121,15 @@ def quote(passage: Passage, asked: set[str]) -> str:
     return f'Our {where} policy ({passage.source}) says: "{shorten(text, MAX_QUOTE)}"'
 
 
-def dont_know() -> str:
-    return ("I don't know: the store's policy documents don't say. Say \"talk to a person\" and "
-            "I'll pass the question to someone who can answer.")  # fmt: skip
+def dont_know(covered: Sequence[str] = ()) -> str:
+    """ "I don't know", with what the documents do cover and the offer of a person."""
+    cover = ""
+    if covered:
+        names = [c.lower() for c in covered]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        cover = f" (they cover {listed})"
+    return (f"I don't know: the store's policy documents don't say{cover}. Say \"talk to a "
+            "person\" and I'll pass the question to someone who can answer.")  # fmt: skip
 
 
 def handoff_summary(state: DialogueState, titles: dict[str, str]) -> dict[str, Any]:

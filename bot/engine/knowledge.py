@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 
+from bot.understanding.meaning import KindsByMeaning
 from bot.understanding.vocabulary import Vocabulary
 from retrieval.embed import Embedder
 from retrieval.index import MAX_ITEMS, CatalogIndex
 from retrieval.interactions import Priors
 from retrieval.records import Passage
 from retrieval.store import ItemStore, Manifest
+from retrieval.types import FACET as TYPE_FACET
 
 
 class CatalogKnowledge:
@@ -51,6 +53,18 @@ class CatalogKnowledge:
             return CatalogIndex.read(self.store, catalog) if small else None
 
         return self._get("index", catalog, read)
+
+    def meaning(self, catalog: str) -> KindsByMeaning | None:
+        """The catalog's types as vectors, to read the kind of thing a request needs by
+        meaning; None without types, or for a catalog too large to hold in memory."""
+
+        def read() -> KindsByMeaning | None:
+            index = self.index(catalog)
+            if index is None:
+                return None
+            return KindsByMeaning.of(index.vectors, index.rows_of(TYPE_FACET), self.embedder.embed)
+
+        return self._get("meaning", catalog, read)
 
     def priors(self, catalog: str) -> Priors:
         def read() -> Priors:

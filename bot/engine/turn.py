@@ -1,9 +1,10 @@
 """One turn: read the message -> update the need -> retrieve -> decide (ask, recommend, answer or
 hand off). The reply is worded and streamed by bot/engine/reply.py."""
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.answering.support import (
     answer_policy,
     handoff_summary,
     is_policy_question,
+    is_shop_question,
     wants_a_person,
 )
 from bot.asking import choose_question
@@ -23,6 +25,8 @@ from bot.engine.reply import Replier
 from bot.explaining.explain import Explainer
 from bot.state import DialogueState, Message, Need
 from bot.understanding.chinese import Translator, is_chinese
+from bot.understanding.likelihood import TypeLikelihood
+from bot.understanding.meaning import Guess
 from bot.understanding.understand import Understanding, understand
 from bot.understanding.vocabulary import NAME_FACETS, Vocabulary, normalize
 from prompts.loader import Prompts
@@ -32,6 +36,7 @@ from retrieval.diversity import DIVERSITY, POOL, mmr
 from retrieval.embed import Embedder
 from retrieval.interactions import Priors
 from retrieval.store import ItemStore, Manifest
+from retrieval.text import singular
 from retrieval.types import FACET as TYPE_FACET
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -54,6 +59,10 @@ class EngineConfig:
     # load turns do not queue behind the LLM (an in-process model drafts one call at a time).
     draft_slots: int = 1
     diversity: float = DIVERSITY  # variety among the shown items, for vague requests
+    # How the kind of thing is read when no word names it (bot/understanding/meaning.py):
+    # "words" (not at all), "embedder", or "chat" (the embedder, and an in-process chat model's
+    # likelihoods where one is loaded)
+    kinds_by: str = "words"
 
 
 class Engine:
@@ -77,11 +86,13 @@ class Engine:
         self.knowledge = knowledge or CatalogKnowledge(store, embedder)
         self.replier = Replier(prompts, chat, self.knowledge, self.config.drafts,
                                self.config.draft_tokens, self.config.draft_slots)  # fmt: skip
+        self._likelihood = TypeLikelihood.of(chat) if chat is not None else None
 
     def use_chat(self, chat: BaseChatModel) -> None:
         """Draft explanations with `chat` from the next turn on (the app loads its model in
         the background; until then, explanations are templates)."""
         self.chat = self.replier.chat = chat
+        self._likelihood = TypeLikelihood.of(chat)
         self.replier.forget_all()
 
     def variant(self, chat: BaseChatModel | None = None, **config: Any) -> "Engine":
@@ -198,7 +209,7 @@ class Engine:
             return self._turn(state, text, notes, "handoff", reply_key="handoff",
                               handoff=handoff_summary(state, titles))  # fmt: skip
         passages, vectors = self.knowledge.policies(state.catalog)
-        if not passages or not is_policy_question(text):
+        if not passages or not (is_policy_question(text) or is_shop_question(text)):
             return None
         state.messages.append(Message(role="user", content=text))
         found = answer_policy(text, passages, vectors, self.embedder.embed([text])[0])
@@ -251,7 +262,20 @@ class Engine:
         vocabulary = self.vocabulary(state.catalog)
         if is_chinese(text):  # read in English words; the message is kept as written
             text = self.translator.english(text, vocabulary.knows)
-        return understand(state.need, text, vocabulary, shown_prices)
+        return understand(state.need, text, vocabulary, shown_prices, self._guesser(state.catalog))
+
+    def _guesser(self, catalog: str) -> Callable[[str, str, frozenset[str]], Guess] | None:
+        """How this engine reads the kind of thing by meaning in a catalog, if it does."""
+        meaning = self.knowledge.meaning(catalog) if self.config.kinds_by != "words" else None
+        if meaning is None:
+            return None
+        likelihood = self._likelihood if self.config.kinds_by == "chat" else None
+
+        def guess(said: str, without: str, owned: frozenset[str]) -> Guess:
+            vectors = self.embedder.embed([said, without] if without else [said])
+            return meaning.guess(said, list(vectors), likelihood, owned)
+
+        return guess
 
     def observe_assistant(self, state: DialogueState, text: str) -> None:
         """An assistant message from elsewhere (a logged dialogue): the items it names count as
@@ -282,10 +306,23 @@ class Engine:
         need = state.need
         weights = self.weights if state.theta is None else replace(self.weights, theta=state.theta)
         constraints = constraints or self.constraints(need, more)
+        avoided = self.avoided(state.catalog, need.avoid)
+        if avoided:
+            constraints = replace(constraints, banned=constraints.banned | avoided)
         return retrieve(self.store, state.catalog, self.need_vectors(need), constraints,
                         priors=self.priors(state.catalog), liked=taste(need),
                         disliked=need.disliked, index=self.knowledge.index(state.catalog),
                         weights=weights)  # fmt: skip
+
+    def avoided(self, catalog: str, phrases: list[str]) -> frozenset[str]:
+        """The items whose titles say a phrase said with a negation ("headphones that aren't
+        wireless", "he hates touchscreens"): a title is what the item is, so they are left
+        out; a phrase no title says stays a direction to rank away from."""
+        vocabulary = self.vocabulary(catalog)
+        out: set[str] = set()
+        for phrase in phrases[-MAX_PARTS:]:
+            out |= _saying(vocabulary, " ".join(singular(w) for w in normalize(phrase).split()))
+        return frozenset(out)
 
     def _varied(self, state: DialogueState, candidates: list[Scored], k: int) -> list[Scored]:
         """The k items to show: the ranking's first, and for a vague need (no brand named, no
@@ -437,6 +474,16 @@ class Engine:
             text = text[:limit]
             notes.append(self.prompts.render("truncated_note", limit=limit))
         return text, notes
+
+
+@functools.lru_cache(maxsize=64)
+def _saying(vocabulary: Vocabulary, words: str) -> frozenset[str]:
+    """The items whose titles hold these (normalised, singular) words in a row."""
+    if not words:
+        return frozenset()
+    said = re.compile(r"(?:^| )" + re.escape(words) + r"(?: |$)")
+    titles = vocabulary.titles.items()
+    return frozenset(i for i, t in titles if said.search(singular(" ".join(normalize(t).split()))))
 
 
 def describe(part: str, need: Need) -> str:

@@ -42,6 +42,11 @@ _MARKERS = frozenset(
     about than from but between up at within costing priced to and or is are was has have she he
     they we it also please of""".split()
 )
+# The words a request is made with, never the thing requested.
+REQUEST_WORDS = frozenset("need needs want wants like get buy looking find show help".split())
+# What a person named after "my" does: "my dad needs a new phone" asks for a phone for him.
+_SUBJECT_VERBS = frozenset("needs wants wanted asked uses likes prefers loves hates keeps is was "
+                           "has had would will could".split())  # fmt: skip
 # Words after which comes what the thing must suit: "for my iPhone 7", "fits a 2-seat sofa",
 # "compatible with ...", "my phone" (what a person owns, not what they want).
 OBJECT_WORDS = frozenset("for fit fits compatible work works go goes my his her their our your"
@@ -102,6 +107,8 @@ class Kinds:
         ):
             return compound, 2  # "t shirt" is a t-shirt, not a shirt
         one = words[end - 1]
+        if one in REQUEST_WORDS:  # "I need ...": a shop may sell a "Need" but it is a verb
+            return None
         found = self.synonyms.get(one) or self.synonyms.get(singular(one))
         if found:  # a shopper's word first: "smartphone" means any phone
             return found, 1
@@ -190,10 +197,12 @@ def object_positions(words: list[str]) -> set[int]:
     for i, word in enumerate(words):
         before = words[i - 1] if i else ""
         seeking = word == "for" and before in _SEEKING  # "looking for a phone"
-        owned = word in _OWNED or (word in _OWNING and before in _OWNERS)  # "it's an iPhone 7"
+        after = words[i + 1] if i + 1 < len(words) else ""
+        # "it's an iPhone 7" (not "it's freezing"), "I have a 2-seat sofa"
+        owned = (word in _OWNED and after in _ARTICLES) or (word in _OWNING and before in _OWNERS)
         if (word in OBJECT_WORDS and not seeking) or owned:
             inside = True
-        elif word in _MARKERS:
+        elif word in _MARKERS or word in _SUBJECT_VERBS:
             inside = False
         if inside:
             out.add(i)

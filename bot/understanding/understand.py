@@ -15,6 +15,7 @@ from bot.understanding.kinds import (
     implied,
     object_positions,
 )
+from bot.understanding.meaning import Guess
 from bot.understanding.measures import parse_measures
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
@@ -23,7 +24,12 @@ from retrieval.text import singular
 from retrieval.types import FACET as TYPE_FACET
 from retrieval.types import GENERIC, types_of_name
 
-_CLAUSE = re.compile(r"[.;!?\n]+|,\s*|\s+\bbut\b\s+|\s+\bhowever\b\s+", re.I)
+# Clauses; not the "but" of "anything but X", which is the negation itself.
+_CLAUSE = re.compile(
+    r"[.;!?\n]+|,\s*|(?<!anything)(?<!everything)(?<!nothing)(?<!all)\s+\bbut\b\s+|"
+    r"\s+\bhowever\b\s+",
+    re.I,
+)
 _NEGATION = re.compile(
     r"\b(not|no|without|except|excluding|never|avoid|nothing|none|hate[sd]?|dislike[sd]?|"
     r"can'?t stand|don'?t|do not|didn'?t|did not|doesn'?t|isn'?t|wasn'?t|aren'?t|won'?t|"
@@ -125,8 +131,11 @@ def understand(
     text: str,
     vocabulary: Vocabulary,
     shown_prices: Callable[[], Sequence[float]] = list,
+    guess: Callable[[str, str, frozenset[str]], Guess] | None = None,
 ) -> Understanding:
-    """Fold one user message into `need` (in place) and say what it did."""
+    """Fold one user message into `need` (in place) and say what it did. `guess`: the kinds of
+    thing a message needs by meaning (bot/understanding/meaning.py), asked only when no word of
+    it names one and none is wanted yet."""
     result = Understanding()
     if _START_OVER.search(text):
         need.clear()
@@ -185,10 +194,33 @@ def understand(
             need.want_value(facet, value, replace=n == 0 and not additive)
     if wants and not result.referenced:
         need.wants.append(", ".join(wants))
+        if guess is not None and result.kind is None and not need.include.get(TYPE_FACET):
+            _guessed(need, guess(text, *_what_they_have(text, vocabulary)), result)
     result.content = result.content or bool(
         wants or result.hits or result.referenced or result.rejected
     )
     return result
+
+
+def _what_they_have(text: str, vocabulary: Vocabulary) -> tuple[str, frozenset[str]]:
+    """The message without what the person has or where ("in my study", "my phone dies"),
+    and the types of those things: what they need is something else."""
+    tokens = normalize(text).split()
+    objects = object_positions(tokens)
+    owned = frozenset(t for i in objects if (t := vocabulary.kinds.read(tokens[i : i + 1])))
+    return " ".join(t for i, t in enumerate(tokens) if i not in objects), owned
+
+
+def _guessed(need: Need, found: Guess, result: Understanding) -> None:
+    """The kinds read by meaning become the wanted type (any of them), said in the panel."""
+    if not found.kinds:
+        return
+    need.include[TYPE_FACET] = list(found.kinds)
+    need.named = ""
+    result.kind = found.kinds[0]
+    result.content = True
+    need.readings = [f"the kind of thing, by meaning ({found.how}): {' or '.join(found.kinds)}",
+                     *need.readings]  # fmt: skip
 
 
 def _any(need: Need, text: str, pending: str | None, vocabulary: Vocabulary) -> None:
