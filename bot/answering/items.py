@@ -44,7 +44,7 @@ NUMBER_WORDS = {
     "power": "power_w", "watt": "power_w",
 }  # fmt: skip
 # Superlatives over the shown items ("which one has the biggest battery?", "which is the
-# lightest?"): the direction, and the number the word itself names when it names one.
+# lightest?"): 1 for the most, -1 for the least; and the number a word names by itself.
 MOST = {"biggest": 1, "largest": 1, "longest": 1, "most": 1, "highest": 1, "best": 1,
         "heaviest": 1, "widest": 1, "tallest": 1, "deepest": 1, "strongest": 1, "fastest": 1,
         "smallest": -1, "lightest": -1, "least": -1, "lowest": -1, "shortest": -1,
@@ -52,16 +52,6 @@ MOST = {"biggest": 1, "largest": 1, "longest": 1, "most": 1, "highest": 1, "best
 _IMPLIED = {"heaviest": "weight_g", "lightest": "weight_g", "widest": "width_cm",
             "narrowest": "width_cm", "tallest": "height_cm", "deepest": "depth_cm",
             "cheapest": "price", "priciest": "price", "dearest": "price"}  # fmt: skip
-_NAMES = {
-    "size_in": "screen",
-    "battery_mah": "battery",
-    "storage_gb": "storage",
-    "ram_gb": "RAM",
-    "camera_mp": "camera",
-    "weight_g": "weight",
-    "price": "price",
-    "rating": "rating",
-}
 FACET_WORDS = {"color": "colour", "directed": "director", "directs": "director",
                "stars": "star", "starring": "star", "actor": "star", "actors": "star",
                "made": "material", "kind": "category", "type": "category"}  # fmt: skip
@@ -146,51 +136,37 @@ def compare(items: Sequence[Item], text: str, price_text) -> str | None:
     most = next((w for w in words if w in MOST), None)
     if most is None:
         return None
-    after = words[words.index(most) + 1 :]
-    name = next((NUMBER_WORDS[w] for w in after if w in NUMBER_WORDS), None)
-    if name is None and ("expensive" in after or "pricey" in after):
+    following = words[words.index(most) + 1 :]
+    after = following[0] if following else ""
+    name = _IMPLIED.get(most) or NUMBER_WORDS.get(after)
+    if name is None and _PRICE.search(after):  # "the most expensive", "the least expensive"
         name = "price"
-    if name is None and _RATING.search(text):
+    if name is None and _RATING.search(after):  # "the highest rated"
         name = "rating"
-    name = name or _IMPLIED.get(most)
     if name is None:
         return None
-    direction = -1 if name == "price" and most == "least" and "expensive" in after else MOST[most]
-
-    def value(item: Item) -> float | None:
-        return (
-            item.price
-            if name == "price"
-            else item.rating
-            if name == "rating"
-            else (item.numbers.get(name))
-        )
-
-    given = [(v, item) for item in items if (v := value(item)) is not None]
-    what = _NAMES.get(name, name.rsplit("_", 1)[0].replace("_", " "))
+    given = [(v, i) for i in items if (v := _number(i, name)) is not None]
+    what = after if after in NUMBER_WORDS else name.rsplit("_", 1)[0]
     if not given:
         return f"None of their listings gives the {what}, so I can't compare them on it."
-    best_value, best = (max if direction > 0 else min)(given, key=lambda vi: vi[0])
-    if name == "price":
-        shown = price_text(best_value)
-    else:
-        shown = f"{best_value:g} {LABELS.get(name, '')}".strip()
-    word = (
-        most
-        if name != "price" or most in ("cheapest", "priciest", "dearest")
-        else ("cheapest" if direction < 0 else "most expensive")
-    )
-    said = (
-        f"{clean_text(best.title)} is the {word}"
-        if word in _IMPLIED or name == "price"
-        else (f"{clean_text(best.title)} has the {word} {what}")
-    )
-    field = "price" if name == "price" else name
-    out = f"Of these, {said}: {shown} (catalog field '{field}')."
+    value, best = (max if MOST[most] > 0 else min)(given, key=lambda vi: vi[0])
+    shown = price_text(value) if name == "price" else f"{value:g} {LABELS.get(name, '')}".strip()
+    if after in NUMBER_WORDS:  # a part: "the biggest battery"
+        said = f"has the {most} {after}"
+    elif most in _IMPLIED:  # the word says it all: "the lightest"
+        said = f"is the {most}"
+    else:  # "the most expensive", "the highest rated"
+        said = f"is the {most} {after}"
+    out = f"Of these, {clean_text(best.title)} {said}: {shown} (catalog field '{name}')."
     if len(given) < len(items):
         verb = "gives" if len(given) == 1 else "give"
         out += f" Only {len(given)} of the {len(items)} listings {verb} it."
     return out
+
+
+def _number(item: Item, name: str) -> float | None:
+    """The item's price, rating or mined number of that name, if it has one."""
+    return {"price": item.price, "rating": item.rating}.get(name, item.numbers.get(name))
 
 
 def _fields(item: Item) -> dict[str, str]:

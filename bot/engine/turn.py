@@ -1,7 +1,6 @@
 """One turn: read the message -> update the need -> retrieve -> decide (ask, recommend, answer or
 hand off). The reply is worded and streamed by bot/engine/reply.py."""
 
-import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -36,7 +35,6 @@ from retrieval.diversity import DIVERSITY, POOL, mmr
 from retrieval.embed import Embedder
 from retrieval.interactions import Priors
 from retrieval.store import ItemStore, Manifest
-from retrieval.text import singular
 from retrieval.types import FACET as TYPE_FACET
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -138,6 +136,8 @@ class Engine:
         """Read what a catalog's first turn would (vocabulary, priors, index, explainer) ahead
         of it."""
         self.vocabulary(catalog), self.priors(catalog), self.knowledge.index(catalog)
+        if self.config.kinds_by != "words":
+            self.knowledge.meaning(catalog)
         self.explainer(catalog)
 
     # one turn ---------------------------------------------------------------------------------
@@ -319,10 +319,7 @@ class Engine:
         wireless", "he hates touchscreens"): a title is what the item is, so they are left
         out; a phrase no title says stays a direction to rank away from."""
         vocabulary = self.vocabulary(catalog)
-        out: set[str] = set()
-        for phrase in phrases[-MAX_PARTS:]:
-            out |= _saying(vocabulary, " ".join(singular(w) for w in normalize(phrase).split()))
-        return frozenset(out)
+        return frozenset().union(*(vocabulary.titles_saying(p) for p in phrases[-MAX_PARTS:]))
 
     def _varied(self, state: DialogueState, candidates: list[Scored], k: int) -> list[Scored]:
         """The k items to show: the ranking's first, and for a vague need (no brand named, no
@@ -474,16 +471,6 @@ class Engine:
             text = text[:limit]
             notes.append(self.prompts.render("truncated_note", limit=limit))
         return text, notes
-
-
-@functools.lru_cache(maxsize=64)
-def _saying(vocabulary: Vocabulary, words: str) -> frozenset[str]:
-    """The items whose titles hold these (normalised, singular) words in a row."""
-    if not words:
-        return frozenset()
-    said = re.compile(r"(?:^| )" + re.escape(words) + r"(?: |$)")
-    titles = vocabulary.titles.items()
-    return frozenset(i for i, t in titles if said.search(singular(" ".join(normalize(t).split()))))
 
 
 def describe(part: str, need: Need) -> str:

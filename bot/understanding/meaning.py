@@ -33,7 +33,6 @@ MIN_SHARE = 0.15  # of the nearest items' votes the guessed types must hold (set
 @dataclass(frozen=True)
 class Guess:
     kinds: tuple[str, ...]  # best first
-    scores: dict[str, float]  # the shortlist's combined scores
     how: str  # "embedder" or "embedder and chat model"
 
 
@@ -83,12 +82,6 @@ class KindsByMeaning:
                 votes[n] += max(float(sims[row]), 0.0)
         return votes / (votes.sum() or 1.0)
 
-    def embedder_scores(self, vector: np.ndarray) -> np.ndarray:
-        """Each type's score by the embedder: centroid and name similarity, and its share of
-        the nearest items."""
-        return (self.centroids @ vector + self.name_vectors @ vector
-                + VOTE_WEIGHT * self.votes(vector))  # fmt: skip
-
     def guess(
         self,
         text: str,
@@ -100,7 +93,9 @@ class KindsByMeaning:
         the request's without what the person has or where ("in my study"), whose words pull
         in the things named for them (a study -> notebooks); the scores are summed. Never one
         of `owned`, the types of what they have ("my phone dies": not a phone)."""
-        scores = np.sum([self.embedder_scores(v) for v in vectors], axis=0)
+        votes = np.mean([self.votes(v) for v in vectors], axis=0)
+        similar = np.sum([self.centroids @ v + self.name_vectors @ v for v in vectors], axis=0)
+        scores = similar + len(vectors) * VOTE_WEIGHT * votes
         scores[[n for n, t in enumerate(self.names) if t in owned]] = -np.inf
         top = [n for n in np.argsort(-scores)[:SHORTLIST] if np.isfinite(scores[n])]
         names = [self.names[n] for n in top]
@@ -111,14 +106,12 @@ class KindsByMeaning:
             combined = combined + LLM_WEIGHT * _standard(np.array([said[n] for n in names]))
             how = "embedder and chat model"
         order = np.argsort(-combined)
-        best = combined[order[0]]
-        kinds = tuple(names[n] for n in order[:KEEP] if combined[n] >= best - NEAR_BEST)
+        kept = [n for n in order[:KEEP] if combined[n] >= combined[order[0]] - NEAR_BEST]
         # A guess the request's own nearest items do not bear out is only a word's echo in a
         # type's name: no filter then, the words rank as they are.
-        shares = dict(zip(self.names, np.mean([self.votes(v) for v in vectors], 0), strict=True))
-        if sum(shares[k] for k in kinds) < MIN_SHARE:
-            kinds = ()
-        return Guess(kinds, {names[n]: float(combined[n]) for n in order}, how)
+        if sum(votes[top[n]] for n in kept) < MIN_SHARE:
+            return Guess((), how)
+        return Guess(tuple(names[n] for n in kept), how)
 
 
 def _standard(values: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The catalog's own words: facet values and item titles, matched in a message exactly,
 fuzzily ("samsng") and by embedding ("mobile phone" -> "Cell Phones")."""
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -102,6 +103,29 @@ class Vocabulary:
 
     def values(self, facet: str) -> list[str]:
         return list(self.facets.get(facet, {}))
+
+    def titles_saying(self, phrase: str) -> frozenset[str]:
+        """The items whose titles hold the phrase's words in a row (folded, singular)."""
+        words = singular(normalize(phrase)).split()
+        if not words:
+            return frozenset()
+        having = set.intersection(*(self._title_words.get(w, set()) for w in words))
+        said = f" {' '.join(words)} "
+        return frozenset(i for i in having if said in f" {self._folded_titles[i]} ")
+
+    @functools.cached_property
+    def _folded_titles(self) -> dict[str, str]:
+        """Each title's words, normalised and singular (made on the first use, not at start)."""
+        return {i: singular(normalize(t)) for i, t in self.titles.items()}
+
+    @functools.cached_property
+    def _title_words(self) -> dict[str, set[str]]:
+        """Each word of the titles -> the items whose titles have it."""
+        out: dict[str, set[str]] = {}
+        for item_id, title in self._folded_titles.items():
+            for word in title.split():
+                out.setdefault(word, set()).add(item_id)
+        return out
 
     def match(self, tokens: Sequence[str], only: str | None = None) -> list[Hit]:
         """Exact hits (longest first), then fuzzy and embedding hits on the words left over.
