@@ -197,3 +197,35 @@ def test_a_phrase_said_with_a_negation_removes_the_items_whose_titles_say_it(
     turn = engine.turn(state, "headphones that aren't wireless", ask=False)
     assert "wireless" in state.need.avoid
     assert turn.ranking and set(turn.ranking) <= {"1", "3"}
+
+
+def test_not_that_brand_refuses_the_brand_of_the_item_shown_first(vocabulary):
+    """ "not that brand" after a list: the first shown item's brand (or the one named by
+    position; "those brands": all shown) is refused, and the words are not a want."""
+    shown = [Item(id="p2", title="Samsung Galaxy phone", facets={"brand": ("Samsung",)}),
+             Item(id="p1", title="Nokia 3310 phone", facets={"brand": ("Nokia",)})]  # fmt: skip
+    need = Need(last_shown=["p2", "p1"], include={"type": ["phone"]})
+    understand(need, "not that brand", vocabulary, lambda: shown)
+    assert need.exclude == {"brand": ["Samsung"]} and not need.wants
+    need = Need(last_shown=["p2", "p1"])
+    understand(need, "none of those brands", vocabulary, lambda: shown)
+    assert need.exclude == {"brand": ["Samsung", "Nokia"]}
+    need = Need(last_shown=["p2", "p1"])
+    understand(need, "I like that brand", vocabulary, lambda: shown)
+    assert need.include.get("brand") == ["Samsung"]
+
+
+def test_that_colour_where_the_catalog_lists_none_is_said_not_ignored(
+    store, fake_embedder, tmp_path
+):
+    from bot.state import DialogueState
+    from tests.conftest import engine_over
+
+    rows = [{"id": str(n), "title": f"Sofa {n}", "price": 100 + n, "category": ["Sofas"]}
+            for n in range(4)]  # fmt: skip
+    engine = engine_over(store, fake_embedder, {"sofas": rows}, tmp_path, max_questions=0)
+    state = DialogueState(catalog="sofas")
+    engine.respond(state, "a sofa")
+    turn = engine.respond(state, "not that colour")
+    assert "This catalog doesn't list colour" in turn.reply
+    assert turn.items  # the list stays

@@ -34,6 +34,7 @@ from retrieval.candidates import Constraints, NeedVectors, Scored, Weights, retr
 from retrieval.diversity import DIVERSITY, POOL, mmr
 from retrieval.embed import Embedder
 from retrieval.interactions import Priors
+from retrieval.records import Item
 from retrieval.store import ItemStore, Manifest
 from retrieval.types import FACET as TYPE_FACET
 
@@ -168,6 +169,7 @@ class Engine:
             return plain("answer", reply_key="empty")
         if understood.reset and not understood.content:
             return plain("answer", reply_key="reset")
+        notes += [self.prompts.render("unlisted_note", facet=f) for f in understood.unlisted]
         if not stated(need):
             return plain("answer", reply_key="unclear")
         candidates = self.candidates(state, understood.more)
@@ -254,15 +256,13 @@ class Engine:
         if not text:
             return None
 
-        def shown_prices() -> list[float]:  # read only for "cheaper"
-            return [
-                i.price for i in self.store.get(state.catalog, state.need.last_shown) if i.price
-            ]
+        def shown() -> list[Item]:  # read only for "cheaper" and "not that brand"
+            return self.store.get(state.catalog, state.need.last_shown)
 
         vocabulary = self.vocabulary(state.catalog)
         if is_chinese(text):  # read in English words; the message is kept as written
             text = self.translator.english(text, vocabulary.knows)
-        return understand(state.need, text, vocabulary, shown_prices, self._guesser(state.catalog))
+        return understand(state.need, text, vocabulary, shown, self._guesser(state.catalog))
 
     def _guesser(self, catalog: str) -> Callable[[str, str, frozenset[str]], Guess] | None:
         """How this engine reads the kind of thing by meaning in a catalog, if it does."""

@@ -20,6 +20,7 @@ from bot.understanding.measures import parse_measures
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
 from retrieval.candidates import MODEL_SUFFIXES
+from retrieval.records import Item
 from retrieval.text import singular
 from retrieval.types import FACET as TYPE_FACET
 from retrieval.types import GENERIC, types_of_name
@@ -93,6 +94,12 @@ _REJECT_ALL = re.compile(
     re.I,
 )
 _THAT_ONE = re.compile(r"\b(that|this) one\b", re.I)
+# A facet of the items just shown: "that brand", "those colours", "the same make".
+_THAT_FACET = re.compile(r"\b(that|this|those|these|the same)\s+([a-z]+?)s?\b", re.I)
+_FACET_WORDS = {"color": "colour", "make": "brand", "maker": "brand", "company": "brand",
+                "manufacturer": "brand", "label": "brand"}  # fmt: skip
+# Attributes a shopper may name that a catalog may not list.
+_ATTRIBUTES = frozenset("brand colour size material style pattern finish".split())
 _MORE_LIKE = re.compile(r"\b(?:more like|similar to|like|something like)\s+(?:the\s+)?(.+)", re.I)
 _ADDITIVE = re.compile(r"\b(also|too|as well|or|either|and)\b", re.I)
 _MONEY_WORDS = frozenset(
@@ -124,13 +131,14 @@ class Understanding:
     content: bool = False  # said something about the need itself
     rejected: bool = False  # turned down the whole list just shown
     kind: str | None = None  # the product type the message asks for
+    unlisted: list[str] = field(default_factory=list)  # "that colour" where no item has one
 
 
 def understand(
     need: Need,
     text: str,
     vocabulary: Vocabulary,
-    shown_prices: Callable[[], Sequence[float]] = list,
+    shown: Callable[[], Sequence[Item]] = list,
     guess: Callable[[str, str, frozenset[str]], Guess] | None = None,
 ) -> Understanding:
     """Fold one user message into `need` (in place) and say what it did. `guess`: the kinds of
@@ -150,8 +158,8 @@ def understand(
     if not pending:  # "none" after a question is an answer to it, not a verdict on a list
         text = _reject_all(need, text, result)
     _any(need, text, pending, vocabulary)
-    text = _references(need, text, vocabulary, result)
-    priced = _ranges(need, text, shown_prices, result)
+    text = _references(need, _of_shown(need, text, vocabulary, shown, result), vocabulary, result)
+    priced = _ranges(need, text, shown, result)
     result.kind = _kind(need, text, vocabulary)
     if result.kind is None and not need.include.get(TYPE_FACET):  # "a big screen": a phone
         carried = {k: set(q) for k, q in vocabulary.type_quantiles.items()}
@@ -465,8 +473,42 @@ def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understan
     return _ORDINAL.sub(" ", _THAT_ONE.sub(" ", text)) if picked else text
 
 
+def _of_shown(
+    need: Need,
+    text: str,
+    vocabulary: Vocabulary,
+    shown: Callable[[], Sequence[Item]],
+    result: Understanding,
+) -> str:
+    """ "Not that brand", "more in that colour", "none of those brands": the values the items
+    just shown have for a facet the catalog has (of the one named by position, else the first;
+    "those" and "these": all of them), refused or wanted. Returns the text without the words."""
+    if not need.last_shown:
+        return text
+    for m in reversed(list(_THAT_FACET.finditer(text))):
+        word = m.group(2).lower()
+        facet = _FACET_WORDS.get(word, word)
+        if facet not in vocabulary.facets:
+            if facet in _ATTRIBUTES:  # "not that colour" in a shop that lists none: say so
+                result.unlisted.append(facet)
+            continue
+        items = list(shown())
+        picked, _ = by_position(text, need.last_shown)
+        chosen = [i for i in items if i.id in picked] or (
+            items if m.group(1).lower() in ("those", "these") else items[:1])  # fmt: skip
+        negated = bool(_NEGATION.search(text[: m.start()]))
+        for value in dict.fromkeys(v for i in chosen for v in i.facets.get(facet, ())):
+            if negated:
+                need.refuse_value(facet, value)
+            else:
+                need.want_value(facet, value, replace=False)
+            result.content = True
+        text = text[: m.start()] + " " + text[m.end() :]
+    return text
+
+
 def _ranges(
-    need: Need, text: str, shown_prices: Callable[[], Sequence[float]], result: Understanding
+    need: Need, text: str, shown: Callable[[], Sequence[Item]], result: Understanding
 ) -> bool:
     """Budgets and ratings said in the message; whether a price was given (a "cheaper" with
     nothing shown and no budget gives none: it is read as "cheap", the cheaper half)."""
@@ -478,7 +520,8 @@ def _ranges(
     current = need.ranges.get("price", Range())
     if change.relative == "cheaper":
         # Cheaper than the dearest item just shown (and than the budget so far).
-        base = min(filter(None, [max(shown_prices(), default=None), current.max]), default=None)
+        prices = [i.price for i in shown() if i.price]
+        base = min(filter(None, [max(prices, default=None), current.max]), default=None)
         if base:
             need.ranges["price"] = Range(max=round(base * CHEAPER_FACTOR, 2), said=False)
     elif change.relative == "pricier" and current.max:
