@@ -22,7 +22,7 @@ SHOWN = Need(last_shown=["g", "m", "c"])
 def ask(text: str) -> str:
     question = item_question(text, SHOWN, TITLES)
     assert question is not None, text
-    return answer(question, [ITEMS[i] for i in question.items], lambda p: f"${p:g}", text)
+    return answer(question, [ITEMS[i] for i in question.items], lambda p: f"${p:g}", text)[0]
 
 
 @pytest.mark.parametrize(

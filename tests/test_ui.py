@@ -57,6 +57,26 @@ def test_a_question_about_the_shown_items_keeps_their_cards_and_marks_the_one_as
     assert fresh["items"] == []
 
 
+def test_which_is_the_cheapest_marks_only_the_cheapest_card(control):
+    _, sid, view = run(control, "a samsung phone under $600")
+    _, _, answered = run(control, "which is the cheapest?", sid, view)
+    cheapest = min(view["items"], key=lambda i: i["price"])["id"]
+    assert answered["marks"] == {cheapest: "You asked about this"}
+
+
+def test_a_question_about_the_shops_policies_keeps_the_cards(control, fake_embedder):
+    from retrieval.policies import ingest_policies
+    from tests.conftest import ROOT
+
+    engine = control.services.engine
+    ingest_policies(ROOT / "data" / "policies" / "phones", "phones", engine.store, fake_embedder)
+    _, sid, view = run(control, "a samsung phone under $600")
+    history, _, answered = run(control, "do you price match?", sid, view)
+    assert "policy documents don't say" in history[-1]["content"]
+    assert [i["id"] for i in answered["items"]] == [i["id"] for i in view["items"]]
+    assert answered["marks"] == {}
+
+
 def test_a_question_offers_its_options_and_any(control):
     _, _, view = run(control, "a phone")
     assert view["items"] == [] and view["options"][-1] == "Any" and len(view["options"]) >= 3

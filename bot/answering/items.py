@@ -85,14 +85,20 @@ def item_question(text: str, need: Need, titles: dict[str, str]) -> ItemQuestion
     return ItemQuestion(picked, topic or "price")
 
 
-def answer(question: ItemQuestion, items: Sequence[Item], price_text, text: str) -> str:
-    """One line per item, each quoting where it found the answer (or saying it found none); a
-    question with a superlative about several items, one answer comparing them."""
+def answer(
+    question: ItemQuestion, items: Sequence[Item], price_text, text: str
+) -> tuple[str, list[str]]:
+    """The answer and the ids of the items it is about: one line per item, each quoting where it
+    found the answer (or saying it found none); a question with a superlative about several
+    items, one answer comparing them, about the one it names."""
     compared = compare(items, text, price_text) if len(items) > 1 else None
     if compared:
-        return compared
+        said, best = compared
+        return said, [best] if best else []
     lines = [_answer_one(item, question.topic, price_text, text) for item in items]
-    return "\n".join(lines) if lines else "I can't find that item any more."
+    if not lines:
+        return "I can't find that item any more.", []
+    return "\n".join(lines), [i.id for i in items]
 
 
 def _answer_one(item: Item, topic: str, price_text, text: str) -> str:
@@ -128,10 +134,10 @@ def _answer_one(item: Item, topic: str, price_text, text: str) -> str:
     return f"The listing for {title} doesn't mention {topic}."
 
 
-def compare(items: Sequence[Item], text: str, price_text) -> str | None:
+def compare(items: Sequence[Item], text: str, price_text) -> tuple[str, str | None] | None:
     """ "Which one has the biggest battery?": the item with the most (or least) of the number
-    asked, from the listings that give it; None when the question has no superlative or names
-    no number."""
+    asked, from the listings that give it, and its id (None when no listing gives it); None
+    when the question has no superlative or names no number."""
     words = [singular(w) for w in normalize(text).split()]
     most = next((w for w in words if w in MOST), None)
     if most is None:
@@ -148,7 +154,7 @@ def compare(items: Sequence[Item], text: str, price_text) -> str | None:
     given = [(v, i) for i in items if (v := _number(i, name)) is not None]
     what = after if after in NUMBER_WORDS else name.rsplit("_", 1)[0]
     if not given:
-        return f"None of their listings gives the {what}, so I can't compare them on it."
+        return f"None of their listings gives the {what}, so I can't compare them on it.", None
     value, best = (max if MOST[most] > 0 else min)(given, key=lambda vi: vi[0])
     shown = price_text(value) if name == "price" else f"{value:g} {LABELS.get(name, '')}".strip()
     if after in NUMBER_WORDS:  # a part: "the biggest battery"
@@ -161,7 +167,7 @@ def compare(items: Sequence[Item], text: str, price_text) -> str | None:
     if len(given) < len(items):
         verb = "gives" if len(given) == 1 else "give"
         out += f" Only {len(given)} of the {len(items)} listings {verb} it."
-    return out
+    return out, best.id
 
 
 def _number(item: Item, name: str) -> float | None:

@@ -231,9 +231,9 @@ class Engine:
         state.messages.append(Message(role="user", content=text))
         currency = self.manifest(state.catalog).currency
         items = self.store.get(state.catalog, question.items)
-        reply = answer(question, items, lambda p: format_price(p, currency), text)
+        reply, about = answer(question, items, lambda p: format_price(p, currency), text)
         return self._turn(state, text, notes, "answer", reply_key="item", answer=reply,
-                          asked_about=list(question.items))  # fmt: skip
+                          asked_about=about)  # fmt: skip
 
     def _turn(
         self, state: DialogueState, text: str, notes: list[str], action: Action, **fields: Any

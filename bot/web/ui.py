@@ -71,7 +71,7 @@ class Controller:
     ) -> Iterator[tuple[list[dict], str, dict[str, Any]]]:  # fmt: skip
         """(chat history, session id, view) as the reply grows; the view (cards, options,
         need) is filled once the reply is complete. A question about the items `shown` keeps
-        their cards, the ones asked about marked."""
+        their cards, the ones asked about marked; so does one about the shop's policies."""
         sessions = self.services.sessions
         state = self.state(session_id, catalog)
         with sessions.lock(state.session_id):
@@ -84,7 +84,7 @@ class Controller:
         self.services.after_turn(turn, client)
         reply = {"role": "assistant", "content": chat_text(turn, turn.reply)}
         view = self.view(turn)
-        if turn.asked_about and shown and shown.get("items"):
+        if turn.reply_key in ("item", "policy") and shown and shown.get("items"):
             marks = {i: ASKED for i in turn.asked_about} | dict(shown.get("marks") or {})
             view = {**shown, "options": [], "marks": marks, "need": view["need"]}
         yield [*history, reply], state.session_id, view
