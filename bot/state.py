@@ -12,6 +12,7 @@ class Range(BaseModel):
     min: float | None = None
     max: float | None = None
     said: bool = True  # False: read from a word ("cheap", "a big screen"), not a number given
+    word: str = ""  # said instead of a number: "low", "median", "high", "cheaper", "pricier"
 
     def admits(self, value: float | None) -> bool:
         if value is None:

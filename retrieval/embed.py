@@ -75,6 +75,10 @@ class MiniLMEmbedder:
             out[idx] = self._embed_batch([texts[i] or " " for i in idx])
         return out
 
+    def words(self) -> frozenset[str]:
+        """The words the model's vocabulary holds whole ("okay", "kinda"): real words."""
+        return frozenset(w for w in self.tokenizer.get_vocab() if w.isalpha())
+
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         torch = self._torch
         batch = self.tokenizer(
@@ -100,6 +104,10 @@ class CachedEmbedder:
         self.size = size
         self._vectors: LRUCache[str, np.ndarray] = LRUCache(size)
         self._lock = threading.Lock()
+
+    def words(self) -> frozenset[str]:
+        words = getattr(self.inner, "words", None)
+        return words() if words is not None else frozenset()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:

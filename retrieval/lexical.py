@@ -45,6 +45,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def frequencies(self) -> dict[str, int]:
+        """Each term -> how many items use it."""
+        return {term: len(rows) for term, (rows, _) in self._postings.items()}
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 of every item for `query`, in the order of `ids`, divided by the most any item
         could score (every query term, repeated often): 1 is a full match, whatever the query."""

@@ -75,6 +75,15 @@ def test_an_oversized_message_is_truncated_with_a_note(client):
     assert len(body["need"]["wants"][0]) <= 100 and body["items"]
 
 
+def test_a_misspelt_request_finds_what_it_means_and_says_how_it_was_read(client):
+    body = client.post("/api/v1/chat", json={"message": "a galaxxy smartphnoe", "k": 1}).json()
+    assert [i["id"] for i in body["items"]] == ["2"]
+    assert '(I read "galaxxy" as "galaxy", "smartphnoe" as "smartphone".)' in body["reply"]
+    assert body["need"]["wants"] == ["a galaxy smartphone"]
+    plain = client.post("/api/v1/chat", json={"message": "a galaxy smartphone", "k": 1}).json()
+    assert "I read" not in plain["reply"]
+
+
 def test_unknown_catalog_is_a_404_with_the_fix(client):
     response = client.post("/api/v1/chat", json={"message": "hi", "catalog": "nope"})
     assert response.status_code == 404 and "concierge ingest" in response.json()["detail"]
@@ -120,6 +129,27 @@ def test_a_part_of_the_need_some_shown_item_lacks_is_not_claimed():
     relaxed = lead_in(need, [cheap, dear], price)  # the budget was relaxed to find a second
     assert relaxed == {"count": 2, "noun": "phones", "brand": "Nokia", "price": ""}
     assert lead_in(Need(), [cheap], price) == {}
+
+
+@pytest.mark.parametrize(
+    ("word", "words"),
+    [("low", "at the cheaper end"), ("median", "in the cheaper half"),
+     ("cheaper", "cheaper than the ones before")],
+)  # fmt: skip
+def test_a_bound_read_from_a_word_is_said_in_words_not_as_the_persons_number(word, words):
+    bound = Range(max=100, said=False, word=word)
+    need = Need(include={"type": ["phone"]}, ranges={"price": bound})
+    cheap = Item(id="a", title="A", price=59, facets={"type": ("phone",)})
+    assert lead_in(need, [cheap], lambda p: f"${p:g}")["price"] == words
+
+
+def test_cheaper_after_a_list_says_cheaper_than_before_not_a_sum(engine):
+    state = DialogueState(catalog="phones")
+    engine.respond(state, "a samsung phone")
+    turn = engine.respond(state, "something cheaper")
+    assert turn.items and all(i.price < 499 for i in turn.items)
+    assert "phones cheaper than the ones before:" in turn.reply
+    assert "$399.2" not in turn.reply  # 80% of the dearest shown: not a sum anyone said
 
 
 @pytest.mark.parametrize(

@@ -217,12 +217,13 @@ def test_a_draft_that_only_names_the_kind_of_thing_is_not_shown():
 def test_a_price_read_from_cheap_is_never_called_the_persons_budget():
     items = [phone(1, "Samsung", 180, 32, 4.1), phone(2, "Apple", 120, 16, 4.6),
              phone(3, "Motorola", 450, 64, 4.0)]  # fmt: skip
-    wanted = Need(wants=["a cheap phone"], ranges={"price": Range(max=399.99, said=False)})
+    wanted = Need(wants=["a cheap phone"],
+                  ranges={"price": Range(max=399.99, said=False, word="low")})  # fmt: skip
     texts = explain_all(items, wanted)
-    assert "At $180 it is among the cheaper ones, under $399.99." in texts[0]
+    assert "At $180 it is at the cheaper end." in texts[0]
     assert texts[1].count("$120") == 1  # "the cheapest of these, at $120" says it already
-    assert "At $450 it is over $399.99." in texts[2]
-    assert not any("your" in t for t in texts)
+    assert "At $450 it is over what you asked for." in texts[2]
+    assert not any("your" in t or "399" in t for t in texts)  # a bound no one said
     explainer = Explainer(load_prompts(), None, NAMES)
     grounds = explainer.grounds_among(items, 0, wanted, usd)
     assert not ok("At $180 it is under your $399.99 budget.", grounds)  # no sum was said

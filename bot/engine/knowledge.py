@@ -4,16 +4,19 @@ process, gives it a new stamp in the store; `stale` finds the catalogs read here
 changed, and `reload` reads them again while the old knowledge keeps serving."""
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from bot.understanding.meaning import KindsByMeaning
+from bot.understanding.spelling import Speller, english_words
 from bot.understanding.vocabulary import Vocabulary
 from retrieval.embed import Embedder
 from retrieval.index import MAX_ITEMS, CatalogIndex
 from retrieval.interactions import Priors
+from retrieval.lexical import terms
 from retrieval.records import Passage
 from retrieval.store import ItemStore, Manifest
 from retrieval.types import FACET as TYPE_FACET
@@ -53,6 +56,28 @@ class CatalogKnowledge:
             return CatalogIndex.read(self.store, catalog) if small else None
 
         return self._get("index", catalog, read)
+
+    def speller(self, catalog: str) -> Speller:
+        """Misspellings read as the catalog's words: the words of its items' texts, or of its
+        titles and facet values when the catalog is too large to hold in memory."""
+
+        def read() -> Speller:
+            index = self.index(catalog)
+            if index is not None:
+                words = {w: n for w, n in index.lexical.frequencies().items() if w.isalpha()}
+            else:
+                texts = [*self.vocabulary(catalog).titles.values(), *self.facet_names(catalog)]
+                words = Counter(w for t in texts for w in set(terms(t)) if w.isalpha())
+            titles = self.vocabulary(catalog).titles_saying
+            english = self._get("english", "", self._english)
+            return Speller(words, english, lambda phrase: bool(titles(phrase)))
+
+        return self._get("speller", catalog, read)
+
+    def _english(self) -> frozenset[str]:
+        """English words: the dictionary's, and those the embedder knows whole."""
+        known = getattr(self.embedder, "words", None)
+        return english_words() | (known() if known is not None else frozenset())
 
     def meaning(self, catalog: str) -> KindsByMeaning | None:
         """The catalog's types as vectors, to read the kind of thing a request needs by
@@ -102,6 +127,7 @@ class CatalogKnowledge:
         with self._lock:
             self.store.refresh(catalog, items=what is None)
             fresh = CatalogKnowledge(self.store, self.embedder)
+            fresh._cache.update({k: v for k, v in self._cache.items() if not k[1]})  # English
             for kind, name in list(self._cache):
                 if name == catalog and what in (None, kind):
                     getattr(fresh, kind)(catalog)  # each kind is the method that reads it

@@ -170,6 +170,8 @@ class Engine:
         if understood.reset and not understood.content:
             return plain("answer", reply_key="reset")
         notes += [self.prompts.render("unlisted_note", facet=f) for f in understood.unlisted]
+        if understood.corrections:
+            notes.append(self.prompts.render("spelling_note", corrections=understood.corrections))
         if not stated(need):
             return plain("answer", reply_key="unclear")
         candidates = self.candidates(state, understood.more)
@@ -262,7 +264,10 @@ class Engine:
         vocabulary = self.vocabulary(state.catalog)
         if is_chinese(text):  # read in English words; the message is kept as written
             text = self.translator.english(text, vocabulary.knows)
-        return understand(state.need, text, vocabulary, shown, self._guesser(state.catalog))
+        text, corrections = self.knowledge.speller(state.catalog).correct(text)
+        understood = understand(state.need, text, vocabulary, shown, self._guesser(state.catalog))
+        understood.corrections = corrections
+        return understood
 
     def _guesser(self, catalog: str) -> Callable[[str, str, frozenset[str]], Guess] | None:
         """How this engine reads the kind of thing by meaning in a catalog, if it does."""

@@ -18,6 +18,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from bot.explaining import standing
+from bot.explaining.lead_in import UNSAID
 from bot.explaining.verify import Check, Grounds, Names, Segment, verify
 from bot.state import Need, Range
 from bot.understanding.vocabulary import STOPWORDS, normalize
@@ -204,8 +205,8 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
     at = price_text(item.price) if item.price is not None else ""
     stated = any(at in sentence for sentence in apart)  # "the cheapest of these, at $99"
     if price and at and not stated and not price.is_open() and price.admits(item.price):
-        if not price.said:  # read from "cheap": no sum of the person's to call theirs
-            bound = f"among the cheaper ones, under {price_text(price.max)}" if price.max else ""
+        if not price.said:  # read from "cheap": no sum of the person's to call theirs, in words
+            bound = UNSAID.get(price.word, "")
         elif price.min and price.max:
             bound = f"within your {price_text(price.min)} to {price_text(price.max)} budget"
         elif price.max:

@@ -31,8 +31,19 @@ def lead_in(need: Need, items: Sequence[Item], price: Callable[[float], str]) ->
         return {}
     count = len(items)
     noun = (plural(kind) if count > 1 else kind) if kind else ("picks" if count > 1 else "pick")
-    prices = _price_words(bounds.min, bounds.max, price) if priced and bounds else ""
+    prices = (_price_words(bounds.min, bounds.max, price) if bounds.said else
+              UNSAID.get(bounds.word, "")) if priced and bounds else ""  # fmt: skip
     return {"count": count, "noun": noun, "brand": brand, "price": prices}
+
+
+# A bound read from a word is not the person's number: it is said in words, as they did.
+UNSAID = {
+    "low": "at the cheaper end",
+    "median": "in the cheaper half",
+    "high": "at the dearer end",
+    "cheaper": "cheaper than the ones before",
+    "pricier": "a little above your budget",
+}
 
 
 def _price_words(low: float | None, high: float | None, price: Callable[[float], str]) -> str:

@@ -76,10 +76,10 @@ def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[s
         show = price_text if name == "price" else (lambda v, unit=unit: f"{v:g} {unit}")
         if r.max is not None and value > r.max:
             what = "budget" if name == "price" else "maximum"
-            bound = f"your {show(r.max).strip()} {what}" if r.said else show(r.max).strip()
+            bound = f"your {show(r.max).strip()} {what}" if r.said else "what you asked for"
             out.append(f"At {show(value).strip()} it is over {bound}.")
         elif r.min is not None and value < r.min:
-            bound = f"your {show(r.min).strip()} minimum" if r.said else show(r.min).strip()
+            bound = f"your {show(r.min).strip()} minimum" if r.said else "what you asked for"
             out.append(f"It has {show(value).strip()}, under {bound}.")
     return out
 

@@ -36,7 +36,7 @@ PHRASING = frozenset(
     like liked love similar close closer closest match matches matching matched fit fits suits
     suit suitable option options choice pick picks good great nice solid well fine handy
     within under over below above up around about less more most budget price priced costs
-    among cheaper
+    among cheaper dearer end half before
     cost costing at listed lists listing list description title reads read shows show
     states state notes note according described describe what named name called item product
     has comes come offers weighs weigh holds hold measures measure sized starring directed

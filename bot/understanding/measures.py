@@ -72,9 +72,8 @@ def parse_measures(
     for pattern, name, side in RELATIVE:
         if name in relative_to and name not in ranges and _said(pattern, text):
             low, middle, high = relative_to[name]
-            bound = {"high": Range(min=high, said=False), "low": Range(max=low, said=False),
-                     "median": Range(max=middle, said=False)}  # fmt: skip
-            ranges[name] = bound[side]
+            bound = {"high": Range(min=high), "low": Range(max=low), "median": Range(max=middle)}
+            ranges[name] = bound[side].model_copy(update={"said": False, "word": side})
     return ranges
 
 

@@ -17,6 +17,7 @@ from bot.understanding.kinds import (
 )
 from bot.understanding.meaning import Guess
 from bot.understanding.measures import parse_measures
+from bot.understanding.spelling import Correction
 from bot.understanding.usage import Usage, read_usage
 from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
 from retrieval.candidates import MODEL_SUFFIXES
@@ -132,6 +133,7 @@ class Understanding:
     rejected: bool = False  # turned down the whole list just shown
     kind: str | None = None  # the product type the message asks for
     unlisted: list[str] = field(default_factory=list)  # "that colour" where no item has one
+    corrections: list[Correction] = field(default_factory=list)  # misspellings read as words
 
 
 def understand(
@@ -523,10 +525,11 @@ def _ranges(
         prices = [i.price for i in shown() if i.price]
         base = min(filter(None, [max(prices, default=None), current.max]), default=None)
         if base:
-            need.ranges["price"] = Range(max=round(base * CHEAPER_FACTOR, 2), said=False)
+            need.ranges["price"] = Range(max=round(base * CHEAPER_FACTOR, 2), said=False,
+                                          word="cheaper")  # fmt: skip
     elif change.relative == "pricier" and current.max:
         raised = round(current.max * PRICIER_FACTOR, 2)
-        need.ranges["price"] = Range(min=current.min, max=raised, said=False)
+        need.ranges["price"] = Range(min=current.min, max=raised, said=False, word="pricier")
     if change:
         result.content = True
     return bool(change.price) or need.ranges.get("price", Range()) != current
