@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     # lower with the others, BENCHMARKS.md), "embedder", or "chat" (and a loaded local chat
     # model's likelihoods).
     kinds_by: Literal["words", "embedder", "chat"] = "words"
+    # Whether the LLM also reads each message into the need, by structured output with the
+    # catalog's types and values as the choices (bot/understanding/llm_reading.py). None: yes
+    # when the LLM is an OpenAI-compatible server (the packaged model cannot follow a schema).
+    llm_reads_need: bool | None = None
+    llm_read_timeout_s: float = Field(default=3.0, gt=0.0)  # then the offline reading alone
 
     @property
     def models_dir(self) -> Path:
@@ -153,6 +158,12 @@ class Settings(BaseSettings):
         if not packaged:
             return 3
         return 1 if resolved_precision(self.llm_precision) == "int8" else 0
+
+    @property
+    def resolved_llm_reads_need(self) -> bool:
+        if self.llm_reads_need is not None:
+            return self.llm_reads_need
+        return self.resolved_llm_provider == "openai"
 
     @property
     def resolved_llm_provider(self) -> str:

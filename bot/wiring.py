@@ -37,8 +37,8 @@ def build_store(settings: Settings) -> ItemStore:
 
 def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat: bool) -> Engine:
     model = None
-    if chat and settings.resolved_explain_drafts:  # the LLM only drafts explanations: with
-        from bot.llm import build_chat_model  # no drafts, none loads
+    if chat and uses_chat_model(settings):  # drafts explanations, reads the need: with
+        from bot.llm import build_chat_model  # neither, none loads
 
         model = build_chat_model(settings)
     in_process = settings.resolved_llm_provider == "local"  # drafts one call at a time
@@ -52,17 +52,24 @@ def build_engine(settings: Settings, store: ItemStore, embedder: Embedder, chat:
         draft_slots=1 if in_process else settings.max_concurrent_turns,  # a server takes several
         diversity=settings.diversity,
         kinds_by=settings.kinds_by,
+        read_by_llm=settings.resolved_llm_reads_need,
+        read_timeout_s=settings.llm_read_timeout_s,
     )
     # The engine embeds only short query texts, which repeat turn after turn: cache them.
     return Engine(embedder=CachedEmbedder(embedder), store=store, prompts=load_prompts(),
                   chat=model, config=config)  # fmt: skip
 
 
+def uses_chat_model(settings: Settings) -> bool:
+    """Whether anything needs the chat model: drafting explanations or reading the need."""
+    return bool(settings.resolved_explain_drafts) or settings.resolved_llm_reads_need
+
+
 def start_chat_model(settings: Settings, engine: Engine) -> threading.Thread | None:
     """Load the chat model that drafts explanations in the background (the packaged model's
     first start converts it, about 20 s; loading takes a few seconds more): the app answers at
     once, with template explanations until the model is ready. None when nothing drafts."""
-    if not settings.resolved_explain_drafts:
+    if not uses_chat_model(settings):
         return None
     from bot.llm import build_chat_model
 

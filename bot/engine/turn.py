@@ -25,6 +25,7 @@ from bot.explaining.explain import Explainer
 from bot.state import DialogueState, Message, Need
 from bot.understanding.chinese import Translator, is_chinese
 from bot.understanding.likelihood import TypeLikelihood
+from bot.understanding.llm_reading import NeedReader, merge
 from bot.understanding.meaning import Guess
 from bot.understanding.understand import Understanding, understand
 from bot.understanding.vocabulary import NAME_FACETS, Vocabulary, normalize
@@ -62,6 +63,11 @@ class EngineConfig:
     # "words" (not at all), "embedder", or "chat" (the embedder, and an in-process chat model's
     # likelihoods where one is loaded)
     kinds_by: str = "words"
+    # Whether the chat model also reads each message into the need by structured output
+    # (bot/understanding/llm_reading.py): for a server that follows a schema, not the packaged
+    # model; and how long a turn waits for it before going on with the offline reading
+    read_by_llm: bool = False
+    read_timeout_s: float = 3.0
 
 
 class Engine:
@@ -86,12 +92,19 @@ class Engine:
         self.replier = Replier(prompts, chat, self.knowledge, self.config.drafts,
                                self.config.draft_tokens, self.config.draft_slots)  # fmt: skip
         self._likelihood = TypeLikelihood.of(chat) if chat is not None else None
+        self._reader = self._need_reader(chat)
+
+    def _need_reader(self, chat: BaseChatModel | None) -> NeedReader | None:
+        if chat is None or not self.config.read_by_llm:
+            return None
+        return NeedReader(chat, self.config.read_timeout_s)
 
     def use_chat(self, chat: BaseChatModel) -> None:
         """Draft explanations with `chat` from the next turn on (the app loads its model in
         the background; until then, explanations are templates)."""
         self.chat = self.replier.chat = chat
         self._likelihood = TypeLikelihood.of(chat)
+        self._reader = self._need_reader(chat)
         self.replier.forget_all()
 
     def variant(self, chat: BaseChatModel | None = None, **config: Any) -> "Engine":
@@ -265,8 +278,17 @@ class Engine:
         if is_chinese(text):  # read in English words; the message is kept as written
             text = self.translator.english(text, vocabulary.knows)
         text, corrections = self.knowledge.speller(state.catalog).correct(text)
+        before = "; ".join(state.need.wants[-2:])
         understood = understand(state.need, text, vocabulary, shown, self._guesser(state.catalog))
         understood.corrections = corrections
+        if self._reader is not None:
+            context = f"Said before: {before}" if before else ""
+            system = self.prompts.render("read_need")
+            reading = self._reader.read(text, vocabulary.facets, system, context)
+            taken = merge(state.need, reading, understood.kind is not None) if reading else []
+            if taken:
+                state.need.readings = [*taken, *state.need.readings]
+                understood.content = True
         return understood
 
     def _guesser(self, catalog: str) -> Callable[[str, str, frozenset[str]], Guess] | None:
