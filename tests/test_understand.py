@@ -203,3 +203,42 @@ def test_decimals_survive_beside_a_shown_list(vocabulary):
     need = Need(last_shown=["p1"])
     understand(need, "something under $49.99", vocabulary)
     assert need.disliked == [] and need.ranges["price"].max == 49.99
+
+
+# Follow-ups that keep the kind of thing (issue 31): grammar, not phrases of a catalog.
+KINDS = {"type": {"sofa": 5, "seat": 4, "tea": 6, "lemon": 3, "case": 8}, "colour": {"Blue": 3,
+         "Black": 2, "Mint": 1}}  # fmt: skip
+
+
+class Colours:
+    """An embedder by which "colour" is nearest to "Blue" (as MiniLM's is)."""
+
+    def embed(self, texts):
+        return np.array([[1.0, 0.0] if t.lower() in ("colour", "blue") else [0.0, 1.0]
+                         for t in texts])  # fmt: skip
+
+
+def _turns(*messages: str, embed=None) -> Need:
+    vocabulary = Vocabulary(KINDS, {}, embed)
+    need = Need()
+    for message in messages:
+        understand(need, message, vocabulary)
+    return need
+
+
+def test_a_word_after_a_modal_is_a_verb_not_the_kind():
+    assert _turns("a sofa for our living room", "it should seat three").include["type"] == ["sofa"]
+    assert _turns("I need a seat").include["type"] == ["seat"]
+
+
+def test_a_message_referring_back_keeps_the_kind():
+    need = _turns("some tea", "a flavoured one, lemon or mint")
+    assert need.include["type"] == ["tea"]
+    assert _turns("some tea", "actually a lemon").include["type"] == ["lemon"]  # a new kind
+    assert _turns("a lemon", "another one").include["type"] == ["lemon"]
+
+
+def test_the_name_of_an_attribute_is_not_a_value_of_it():
+    need = _turns("a case", "any colour except black", embed=Colours().embed)
+    assert "colour" not in need.include and need.exclude == {"colour": ["Black"]}
+    assert _turns("a blue case", embed=Colours().embed).include["colour"] == ["Blue"]

@@ -42,6 +42,9 @@ _MARKERS = frozenset(
     about than from but between up at within costing priced to and or is are was has have she he
     they we it also please of""".split()
 )
+# After these comes a verb, never the thing: "it should seat three", "has to fit", "can hold".
+_BEFORE_VERBS = frozenset("to should must can could will would shall may might cant cannot wont "
+                          "dont doesnt didnt".split())  # fmt: skip
 # The words a request is made with, never the thing requested.
 REQUEST_WORDS = frozenset("need needs want wants like get buy looking find show help".split())
 # What a person named after "my" does: "my dad needs a new phone" asks for a phone for him.
@@ -134,7 +137,8 @@ class Kinds:
         stretch: list[str] = []
         features = next((i for i, w in enumerate(words) if w in _FEATURES), len(words))
         for i, word in enumerate([*words[:features], "."]):
-            if i < features and word and word not in _MARKERS and i not in objects:
+            verb = i > 0 and words[i - 1] in _BEFORE_VERBS
+            if i < features and word and word not in _MARKERS and i not in objects and not verb:
                 stretch.append(word)
                 continue
             found = self._head_of(stretch)

@@ -95,6 +95,8 @@ _REJECT_ALL = re.compile(
     re.I,
 )
 _THAT_ONE = re.compile(r"\b(that|this) one\b", re.I)
+# The kind already wanted, referred back to: "a flavoured one", "ones that fold", "another one".
+_ONE = re.compile(r"\bones\b|\b(?:a|an|the|another|other)\s+(?:\w+\s+)?one\b(?!\s+of\b)", re.I)
 # A facet of the items just shown: "that brand", "those colours", "the same make".
 _THAT_FACET = re.compile(r"\b(that|this|those|these|the same)\s+([a-z]+?)s?\b", re.I)
 _FACET_WORDS = {"color": "colour", "make": "brand", "maker": "brand", "company": "brand",
@@ -288,7 +290,10 @@ def _part(
 
 def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
     """The product type the message asks for (the first clause that names one, outside what
-    it is for and what it turns down): it replaces the type wanted so far."""
+    it is for and what it turns down): it replaces the type wanted so far, unless the message
+    refers back to it ("a flavoured one, lemon or mint": a kind of the tea, not lemons)."""
+    if need.include.get(TYPE_FACET) and _ONE.search(text):
+        return None
     parts = bool(feature_positions(normalize(text).split()))  # "big screen, good camera"
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
         cue = _NEGATION.search(clause)
