@@ -119,6 +119,23 @@ def test_deleting_a_session_removes_its_events_and_its_effect_at_the_next_update
     assert services.engine.priors("phones").top == ["p3"]  # this process reads them at once
 
 
+def test_priors_learned_the_same_again_are_not_written(shop):
+    """A write changes the priors' stamp, and every process then reads the catalog again: the
+    background learner must not write what it wrote before (seen: 26 rereads in one run)."""
+    services, _ = shop
+    store = services.engine.store
+    services.events.record("s1", "phones", ["p2"], "like")
+    services.learner.learn("phones")
+    stamp = store.stamps()["phones"]["priors"]
+    services.events.record("s1", "phones", ["p2"], "shown")  # no evidence: nothing to learn
+    services.learner.learn("phones")
+    assert store.stamps()["phones"]["priors"] == stamp
+    services.events.record("s2", "phones", ["p3"], "like")
+    services.learner.learn("phones")
+    assert store.stamps()["phones"]["priors"] != stamp
+    assert "p3" in store.priors("phones").popularity
+
+
 def test_learned_priors_sit_beside_those_from_ingest(shop, tmp_path):
     services, _ = shop
     store = services.engine.store

@@ -32,17 +32,23 @@ class Learner:
     guards: Guards = field(default_factory=Guards)
     retention_days: float | None = None  # events, sessions and handoffs older are deleted
     handoffs: Handoffs | None = None
+    # what this learner last wrote of each catalog: priors learned the same again are not
+    # written (a write changes the priors' stamp, and every process reads the catalog again)
+    _written: dict[str, tuple[object, ...]] = field(default_factory=dict, init=False, repr=False)
 
     def learn(self, catalog: str) -> Priors | None:
         """Learn the catalog's priors from its events now (after dropping the expired ones);
-        None when the log cannot be read."""
+        None when the log cannot be read. They are written only when they changed."""
         self.expire()
         events = self.events.events(catalog)
         if events is None:
             return None
         guards = replace(self.guards, exclude=frozenset(self.excluded(catalog)))
         priors = learn(events, self.known(catalog), guards, now=time.time())
-        self.store.save_priors(catalog, priors, learned=True)
+        learned = (priors.popularity, priors.co, priors.top)
+        if self._written.get(catalog) != learned:
+            self.store.save_priors(catalog, priors, learned=True)
+            self._written[catalog] = learned
         return priors
 
     def expire(self) -> dict[str, int]:
