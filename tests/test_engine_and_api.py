@@ -3,7 +3,7 @@ import os
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.explaining.lead_in import lead_in, plural
+from bot.explaining.lead_in import lead_in, named, plural
 from bot.state import DialogueState, Need, Range
 from bot.web.api import Edge, create_api
 from bot.web.services import Services
@@ -159,6 +159,11 @@ def test_cheaper_after_a_list_says_cheaper_than_before_not_a_sum(engine):
 )  # fmt: skip
 def test_a_type_is_named_in_the_plural_for_a_list(noun, many):
     assert plural(noun) == many
+
+
+def test_a_type_that_is_not_counted_is_named_by_its_kinds():
+    assert named("storage", 4) == "kinds of storage" and named("rice", 1) == "kind of rice"
+    assert named("wall storage", 2) == "kinds of wall storage" and named("sofa", 2) == "sofas"
 
 
 def test_the_reply_streams_lead_in_then_listing_then_reasons(engine):

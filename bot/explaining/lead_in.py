@@ -30,7 +30,7 @@ def lead_in(need: Need, items: Sequence[Item], price: Callable[[float], str]) ->
     if not (kind or brand or priced):
         return {}
     count = len(items)
-    noun = (plural(kind) if count > 1 else kind) if kind else ("picks" if count > 1 else "pick")
+    noun = named(kind, count) if kind else ("picks" if count > 1 else "pick")
     prices = (_price_words(bounds.min, bounds.max, price) if bounds.said else
               UNSAID.get(bounds.word, "")) if priced and bounds else ""  # fmt: skip
     return {"count": count, "noun": noun, "brand": brand, "price": prices}
@@ -50,6 +50,23 @@ def _price_words(low: float | None, high: float | None, price: Callable[[float],
     if low is not None and high is not None:
         return f"between {price(low)} and {price(high)}"
     return f"under {price(high)}" if high is not None else f"from {price(low or 0)}"
+
+
+# Nouns that are not counted ("storage", "rice"): a list of them is of kinds, never "storages".
+MASS = frozenset(
+    """storage furniture luggage clothing footwear jewellery jewelry equipment lighting bedding
+    seating decor cookware kitchenware tableware glassware dinnerware bakeware stationery
+    software hardware rice tea coffee flour sugar oil milk bread cheese butter ghee honey salt
+    atta dal water juice pasta cereal muesli wear innerwear sleepwear nightwear swimwear
+    sportswear activewear outerwear underwear""".split()
+)
+
+
+def named(kind: str, count: int) -> str:
+    """How `count` items of a type are called: "phone", "3 phones", "kinds of rice"."""
+    if kind.split()[-1] in MASS:
+        return f"kinds of {kind}" if count > 1 else f"kind of {kind}"
+    return plural(kind) if count > 1 else kind
 
 
 def plural(noun: str) -> str:
