@@ -328,3 +328,15 @@ def test_a_second_quote_gives_way_to_what_sets_the_item_apart():
     )
     assert found[1].text == ('You wanted chair: its description says "Chair". '
                              "It is the cheapest of these, at $55.")  # fmt: skip
+
+
+def test_a_size_asked_in_words_is_answered_by_each_items_measure_and_the_extreme():
+    """ "a sofa for a small living room": widths answer "small", not the words said back."""
+    widths = [(1075, 179), (1295, 204), (995, 218)]
+    sofas = [Item(id=f"s{n}", title=f"Sofa {n}", price=p, facets={"type": ("sofa",)},
+                  numbers={"width_cm": w}) for n, (p, w) in enumerate(widths)]  # fmt: skip
+    texts = explain_all(sofas, Need(wants=["a sofa for a small living room"]))
+    assert "At 179 cm wide, it is the narrowest of these." in texts[0]
+    assert "It is 204 cm wide." in texts[1] and "It is 218 cm wide." in texts[2]
+    light = explain_all(sofas, Need(wants=["a sofa"]))
+    assert not any("cm wide" in t for t in light)  # no size asked: no measure said

@@ -7,6 +7,7 @@ more field ("shown"), which the sentence then quotes. Only strict, unique standi
 the cheapest of three items priced alike is not "the cheapest".
 """
 
+import re
 from collections.abc import Callable, Sequence
 
 from bot.state import Need
@@ -17,6 +18,22 @@ from retrieval.types import FACET as TYPE_FACET
 # Numbers where more is plainly better for a shopper, and how the sentence names them.
 MORE_IS_BETTER = {"storage_gb": "storage", "ram_gb": "RAM", "battery_mah": "battery",
                   "camera_mp": "camera resolution"}  # fmt: skip
+# Words for how big a thing should be -> the numbers that answer them, and whether less is what
+# was asked: "a sofa for a small living room" is answered by widths, "something light" by weights.
+SIZE_WORDS = {
+    **dict.fromkeys("small smaller compact narrow tiny little slim".split(), ("low", (
+        "width_cm", "size_in", "length_cm", "depth_cm"))),
+    **dict.fromkeys("big bigger large larger wide spacious roomy huge".split(), ("high", (
+        "width_cm", "size_in", "length_cm", "depth_cm"))),
+    **dict.fromkeys("light lighter lightweight".split(), ("low", ("weight_g",))),
+    **dict.fromkeys("tall".split(), ("high", ("height_cm",))),
+    **dict.fromkeys("low short".split(), ("low", ("height_cm", "length_cm"))),
+}  # fmt: skip
+# How the extremes of each number are said.
+EXTREMES = {"width_cm": ("narrowest", "widest"), "size_in": ("smallest", "largest"),
+            "length_cm": ("shortest", "longest"), "depth_cm": ("shallowest", "deepest"),
+            "weight_g": ("lightest", "heaviest"), "height_cm": ("lowest", "tallest")}  # fmt: skip
+MEASURES = {"size_in": "inches", "weight_g": "g in weight", "length_cm": "cm long"}
 BRAND = "brand"
 POPULARITY = "popularity"  # the number ingest keeps for how much an item sells or is seen
 FIELD = "compared"  # the grounds' field holding these sentences (computed, not an item field)
@@ -32,6 +49,8 @@ def standings(
     asked = [n for n in need.ranges if n in MORE_IS_BETTER]
     numbers = asked + [n for n in MORE_IS_BETTER if n not in asked]
     out: list[list[str]] = [[] for _ in items]
+    for name, low in sized(items, need):
+        _measured(items, name, low, out)
     for name in numbers[: len(asked)]:
         _most(items, name, out)
     cheapest = _unique(items, lambda i: -i.price if i.price is not None else None)
@@ -82,6 +101,35 @@ def misses(item: Item, need: Need, price_text: Callable[[float], str]) -> list[s
             bound = f"your {show(r.min).strip()} minimum" if r.said else "what you asked for"
             out.append(f"It has {show(value).strip()}, under {bound}.")
     return out
+
+
+def sized(items: Sequence[Item], need: Need) -> list[tuple[str, bool]]:
+    """The numbers that answer a size the person asked for in words ("small", "light"), with
+    whether less is what they asked: of each word's numbers, the one most shown items have."""
+    said = {w for want in need.wants for w in re.findall(r"[a-z]+", want.lower())}
+    out = []
+    for word in sorted(said & SIZE_WORDS.keys()):
+        direction, names = SIZE_WORDS[word]
+        having = {n: sum(n in i.numbers for i in items) for n in names}
+        name = max(names, key=lambda n: having[n])
+        if having[name] >= 2 and name not in {n for n, _ in out}:
+            out.append((name, direction == "low"))
+    return out
+
+
+def _measured(items: Sequence[Item], name: str, low: bool, out: list[list[str]]) -> None:
+    """Each item's measure, and which is the smallest (or largest) of these when one is (and
+    every item has the measure)."""
+    sign = -1.0 if low else 1.0
+    best = _unique(items, lambda i: sign * i.numbers[name] if name in i.numbers else None)
+    for n, item in enumerate(items):
+        if name not in item.numbers:
+            continue
+        value = f"{item.numbers[name]:g} {MEASURES.get(name, LABELS.get(name, ''))}".strip()
+        if n == best:
+            out[n].append(f"At {value}, it is the {EXTREMES[name][0 if low else 1]} of these.")
+        else:
+            out[n].append(f"It is {value}.")
 
 
 def _most(items: Sequence[Item], name: str, out: list[list[str]]) -> None:
