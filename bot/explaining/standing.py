@@ -107,7 +107,7 @@ def sized(items: Sequence[Item], need: Need) -> list[tuple[str, bool]]:
     """The numbers that answer a size the person asked for in words ("small", "light"), with
     whether less is what they asked: of each word's numbers, the one most shown items have."""
     said = {w for want in need.wants for w in re.findall(r"[a-z]+", want.lower())}
-    out = []
+    out: list[tuple[str, bool]] = []
     for word in sorted(said & SIZE_WORDS.keys()):
         direction, names = SIZE_WORDS[word]
         having = {n: sum(n in i.numbers for i in items) for n in names}
