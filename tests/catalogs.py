@@ -96,3 +96,19 @@ MOVIE_SESSIONS = [
     ["m5", "m8", "m6"], ["m5", "m8"], ["m5", "m6"], ["m1", "m3", "m2"], ["m1", "m3"],
     ["m9", "m10"], ["m11", "m12"], ["m6", "m7"], ["m6", "m7", "m8"],
 ]  # fmt: skip
+
+# Heaters, desks and notebooks: a situation ("it's freezing in my study") against three kinds.
+HOME = [
+    {"id": str(n), "name": name, "brand": brand, "price": price, "colour": colour}
+    for n, (name, brand, price, colour) in enumerate([
+        ("Oil filled radiator heater", "Warmco", 80, "white"),
+        ("Ceramic fan heater", "Warmco", 40, "black"),
+        ("Quartz room heater", "Heatly", 35, "grey"),
+        ("Oak writing desk", "Deskly", 150, "white"),
+        ("Corner computer desk", "Deskly", 120, "black"),
+        ("Standing desk frame", "Deskly", 300, "grey"),
+        ("Spiral notebook A5", "Papier", 3, "white"),
+        ("Hardcover notebook", "Papier", 6, "black"),
+        ("Dotted notebook", "Papier", 5, "grey"),
+    ])
+]  # fmt: skip

@@ -18,22 +18,9 @@ from bot.local_http import free_port
 from bot.settings import Settings
 from bot.state import DialogueState, Need, Range
 from bot.understanding.llm_reading import Reading, checked, merge, schema
+from tests.catalogs import HOME as ROWS
 from tests.conftest import engine_over
 
-ROWS = [
-    {"id": str(n), "name": name, "brand": brand, "price": price, "colour": colour}
-    for n, (name, brand, price, colour) in enumerate([
-        ("Oil filled radiator heater", "Warmco", 80, "white"),
-        ("Ceramic fan heater", "Warmco", 40, "black"),
-        ("Quartz room heater", "Heatly", 35, "grey"),
-        ("Oak writing desk", "Deskly", 150, "white"),
-        ("Corner computer desk", "Deskly", 120, "black"),
-        ("Standing desk frame", "Deskly", 300, "grey"),
-        ("Spiral notebook A5", "Papier", 3, "white"),
-        ("Hardcover notebook", "Papier", 6, "black"),
-        ("Dotted notebook", "Papier", 5, "grey"),
-    ])
-]  # fmt: skip
 FACETS = {"type": ["heater", "desk", "notebook"], "brand": ["Warmco", "Heatly", "Deskly"],
           "colour": ["white", "black", "grey"]}  # fmt: skip
 

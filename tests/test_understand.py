@@ -242,3 +242,20 @@ def test_the_name_of_an_attribute_is_not_a_value_of_it():
     need = _turns("a case", "any colour except black", embed=Colours().embed)
     assert "colour" not in need.include and need.exclude == {"colour": ["Black"]}
     assert _turns("a blue case", embed=Colours().embed).include["colour"] == ["Blue"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["guests are staying over and we have no spare bed", "there's no sofa in the flat",
+     "we ran out of sofas", "I don't have a sofa yet"],
+)  # fmt: skip
+def test_what_a_person_lacks_is_what_they_need_not_a_refusal(message):
+    need = _turns(message)
+    assert not need.exclude and not need.avoid
+    assert need.include.get("type") == (["sofa"] if "sofa" in message else None)
+
+
+def test_no_more_than_and_no_preference_are_not_a_lack():
+    assert _turns("a sofa, I have no preference").include["type"] == ["sofa"]
+    need = _turns("a sofa for no more than 500")
+    assert need.ranges["price"].max == 500

@@ -38,6 +38,17 @@ _NEGATION = re.compile(
     r"anything but|other than|rather than|instead of|sick of|tired of|not a fan of)\b",
     re.I,
 )
+# What a person lacks is what they need, not what they refuse: "we have no spare bed", "there's
+# no hot water", "we ran out of dish soap" (but "no more than $50", "I have no preference").
+_LACK = re.compile(
+    r"\b(?:(?:we|i|you|they|he|she|it)\s*(?:'ve|ve|have|has|had|got)\s+(?:got\s+)?no|"
+    r"(?:we|i|you|they|he|she)\s+(?:don'?t|do not|doesn'?t|does not|didn'?t|did not)\s+have\s+"
+    r"(?:a|an|any)|there'?s no|there is no|there are no|(?:ran|run|running) out of|"
+    r"(?:we|i)\s*(?:'re|re|are|am|'m|m)\s+out of)\b"
+    r"(?!\s+(?:preference|idea|clue|budget|brand|colou?r|favou?rite|opinion|more than|time)\b)",
+    re.I,
+)
+_SUBJECTS = frozenset("we i you they he she it".split())
 # "I haven't seen it": a negation, but not a dislike.
 _UNSEEN = re.compile(
     r"\b(haven'?t|have not|never|not|didn'?t|did not|yet to)\s+(yet\s+)?(seen|watched|heard of|"
@@ -156,6 +167,7 @@ def understand(
         if not re.search(r"\w{3,}", re.sub(r"\b(let'?s|please|ok|okay|can we|i want to)\b", "",
                                            text, flags=re.I)):  # fmt: skip
             return result
+    text = _LACK.sub(_needed, text)
     pending = need.pending
     need.pending = None  # answered, skipped or ignored: the question is over either way
     result.more = bool(_MORE.search(text))
@@ -212,6 +224,12 @@ def understand(
         wants or result.hits or result.referenced or result.rejected
     )
     return result
+
+
+def _needed(lack: re.Match[str]) -> str:
+    """ "we have no" -> "we need", "there's no" -> "need": a lack, said as the need it is."""
+    subject = re.match(r"[a-z]+", lack[0], re.I)
+    return f"{subject[0]} need" if subject and subject[0].lower() in _SUBJECTS else "need"
 
 
 def _what_they_have(text: str, vocabulary: Vocabulary) -> tuple[str, frozenset[str]]:
