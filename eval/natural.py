@@ -30,6 +30,7 @@ REQUESTS = Path(__file__).with_name("natural_requests.yaml")
 # Written by a helper that never saw the code, before the change it measures; never tuned on.
 HELD_OUT = Path(__file__).with_name("natural_heldout.yaml")
 SITUATIONS = Path(__file__).with_name("natural_situations.yaml")  # by a helper; tuned on
+CHINESE = Path(__file__).with_name("natural_chinese.yaml")  # by a helper; tuned on
 K = 5
 RRF_K = 60  # the usual constant of reciprocal-rank fusion
 FUSION_DEPTH = 100  # how deep each ranking goes into the fusion
@@ -230,6 +231,11 @@ def main(argv: list[str] | None = None) -> None:
         "tuned on",
     )
     parser.add_argument(
+        "--chinese",
+        action="store_true",
+        help="requests in Chinese written by a helper (eval/natural_chinese.yaml), tuned on",
+    )
+    parser.add_argument(
         "--llm",
         action="store_true",
         help="load the packaged chat model, as "
@@ -244,7 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from eval.simulate import build
 
-    path = HELD_OUT if args.held_out else SITUATIONS if args.situations else REQUESTS
+    path = (HELD_OUT if args.held_out else SITUATIONS if args.situations else
+            CHINESE if args.chinese else REQUESTS)  # fmt: skip
     requests = [r for r in load(path) if not args.catalog or r.catalog in args.catalog]
     engine, store = build(args.data_dir, sorted({r.catalog for r in requests}), args.quick)
     if args.llm:
@@ -254,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
         "written by a helper that never saw the code, before the change; never tuned on"
         if args.held_out
         else "written by a helper that never saw the code; a development set, tuned on"
-        if args.situations
+        if args.situations or args.chinese
         else "written by the team; the development set, tuned on"
     )
     text = (f"{len(requests)} requests in everyday words (eval/{path.name}; {about}). "
@@ -262,9 +269,9 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.out:
         flags = "".join(f" --{f.replace('_', '-')}" for f in ("quick", "held_out", "situations",
-                        "llm", "compare") if getattr(args, f))  # fmt: skip
-        section = ("natural-heldout" if args.held_out else
-                   "natural-situations" if args.situations else "natural")  # fmt: skip
+                        "chinese", "llm", "compare") if getattr(args, f))  # fmt: skip
+        section = {HELD_OUT: "natural-heldout", SITUATIONS: "natural-situations",
+                   CHINESE: "natural-chinese"}.get(path, "natural")  # fmt: skip
         write_section(args.out, section, text, f"python -m eval.natural{flags} --out BENCHMARKS.md")
 
 

@@ -61,8 +61,8 @@ QUANTILES = {"storage_gb": [16, 32, 64], "size_in": [4.7, 5.5, 6.1], "weight_g":
         ("128 GB or more", {"storage_gb": Range(min=128)}),
         ("between 5 and 6 inch", {"size_in": Range(min=5, max=6)}),
         ("a 64GB one", {"storage_gb": Range(min=57.6, max=70.4)}),
-        ("a phone with a big screen", {"size_in": Range(min=6.1, said=False)}),
-        ("something lightweight", {"weight_g": Range(max=150, said=False)}),
+        ("a phone with a big screen", {"size_in": Range(min=6.1, said=False, word="high")}),
+        ("something lightweight", {"weight_g": Range(max=150, said=False, word="low")}),
         ("a light blue case", {}),  # a colour, not a weight
         ("5000mAh battery", {}),  # the catalog has no battery figures
     ],
@@ -72,7 +72,7 @@ def test_measures_in_a_message(said, expected):
 
 
 PRICES = {"price": [100.0, 250.0, 600.0]}
-CHEAP = {"price": Range(max=250.0, said=False)}
+CHEAP = {"price": Range(max=250.0, said=False, word="median")}
 
 
 @pytest.mark.parametrize(
