@@ -80,3 +80,9 @@ def test_any_text_parses_without_error_and_bounds_are_ordered(text):
     for bound in (change.price, change.rating):
         if bound and bound.min is not None and bound.max is not None:
             assert bound.min <= bound.max
+
+
+def test_not_too_expensive_is_a_word_for_cheap_not_cheaper_than_those():
+    assert parse_ranges("a sofa, not too expensive").relative is None
+    assert parse_ranges("it shouldn't be too pricey").relative is None
+    assert parse_ranges("those are too expensive").relative == "cheaper"

@@ -240,6 +240,16 @@ def test_chinese_words_are_read_in_the_catalogs_own_english(translator):
     assert translator.english("200元以下的手机", knows) == "under 200 cell phone"
 
 
+def test_chinese_read_by_its_grammar_not_character_by_character(translator):
+    assert "under 1000" in translator.english("双人床架，1000里亚尔以内的")  # riyals
+    poang = translator.english("宜家那个 POANG 椅子还有吗？")  # "that" chair: not "that one"
+    assert "that one" not in poang and "retailer" not in poang and "chair" in poang
+    assert translator.english("我要买洗发水") == "shampoo"  # how it is asked is not what
+    assert "bottle" not in translator.english("买一瓶橄榄油")  # a measure word is how many
+    assert "cell phone" in translator.english("刚换的新手机")  # 新手机 read as 新 + 手机
+    assert translator.english("给小孩买点饼干").startswith("biscuit")  # "buy some": not "drop"
+
+
 def test_a_chinese_request_finds_cheap_samsung_handsets(shop, translator):
     shop.translator = translator
     need, items = ask(shop, "我想买一部便宜的三星手机")  # "cheap Samsung cell phone"

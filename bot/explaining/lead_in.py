@@ -41,7 +41,7 @@ UNSAID = {
     "low": "at the cheaper end",
     "median": "in the cheaper half",
     "high": "at the dearer end",
-    "cheaper": "cheaper than the ones before",
+    "cheaper": "cheaper than most of the ones before",
     "pricier": "a little above your budget",
 }
 

@@ -48,6 +48,15 @@ _CHEAPER = re.compile(
     r"s?|more affordable)\b",
     re.I,
 )
+# "not too expensive", "shouldn't be too pricey": a word for cheap, not "cheaper than those"
+_DENIED_TOO = re.compile(r"(?:\bnot|n['’]t(?: be)?|\bnever)\s+$", re.I)
+
+
+def _cheaper(text: str) -> bool:
+    return any(not (m[0].lower().startswith("too") and _DENIED_TOO.search(text[: m.start()]))
+               for m in _CHEAPER.finditer(text))  # fmt: skip
+
+
 _PRICIER = re.compile(
     r"\b((a bit |slightly |a little |somewhat )?more expensive (is|would be|are)? ?(fine|ok|okay|"
     r"alright)|(can|could) spend more|higher budget|pricier is fine|money is no object|"
@@ -108,7 +117,7 @@ def parse_ranges(text: str) -> RangeChange:
     if change.price is None:
         if _PRICIER.search(text):
             change.relative = "pricier"
-        elif _CHEAPER.search(text) and not re.search(r"cheaper than\s*\S*\d", text, re.I):
+        elif _cheaper(text) and not re.search(r"cheaper than\s*\S*\d", text, re.I):
             change.relative = "cheaper"
     return change
 

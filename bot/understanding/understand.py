@@ -130,7 +130,7 @@ BROAD = 0.5  # a category holding this share of the items is a department, too b
 SOFT_FACETS = frozenset({TYPE_FACET, "material"})  # read elsewhere, or too often missing
 # "my 6 year old": an age, read by bot/understanding/usage, not what the thing must suit
 _AGE = frozenset({"year", "years", "yr", "old", "month", "months"})
-CHEAPER_FACTOR = 0.8  # "cheaper": under 80% of the dearest item just shown
+CHEAPER_FACTOR = 0.95  # "cheaper": under 95% of the middle price of the items just shown
 PRICIER_FACTOR = 1.5  # "a bit more expensive is fine": half as much again
 
 
@@ -544,9 +544,11 @@ def _ranges(
         need.ranges["rating"] = change.rating
     current = need.ranges.get("price", Range())
     if change.relative == "cheaper":
-        # Cheaper than the dearest item just shown (and than the budget so far).
-        prices = [i.price for i in shown() if i.price]
-        base = min(filter(None, [max(prices, default=None), current.max]), default=None)
+        # Cheaper than most items just shown (seen in Chromium: under 80% of the dearest, a
+        # list of $39.95 cases came back as "cheaper"), and than the budget so far.
+        prices = sorted(i.price for i in shown() if i.price)
+        middle = prices[len(prices) // 2] if prices else None
+        base = min(filter(None, [middle, current.max]), default=None)
         if base:
             need.ranges["price"] = Range(max=round(base * CHEAPER_FACTOR, 2), said=False,
                                           word="cheaper")  # fmt: skip
