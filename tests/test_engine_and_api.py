@@ -148,8 +148,8 @@ def test_cheaper_after_a_list_says_cheaper_than_before_not_a_sum(engine):
     engine.respond(state, "a samsung phone")
     turn = engine.respond(state, "something cheaper")
     assert turn.items and all(i.price < 499 for i in turn.items)
-    assert "cheaper than most of the ones before:" in turn.reply
-    assert "$399.2" not in turn.reply  # 80% of the dearest shown: not a sum anyone said
+    lead = next(line for line in turn.reply.splitlines() if "cheaper than" in line)
+    assert lead.endswith("cheaper than most of the ones before:") and "$" not in lead
 
 
 @pytest.mark.parametrize(

@@ -75,8 +75,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def engine(server, store, fake_embedder, tmp_path):
-    settings = Settings(llm_base_url=f"http://127.0.0.1:{server.port}/v1", llm_model="reader",
-                        llm_max_retries=0)  # fmt: skip
+    settings = Settings(llm_base_url=f"http://127.0.0.1:{server.port}/v1", llm_model="reader")
     chat = build_chat_model(settings)
     return engine_over(store, fake_embedder, {"home": ROWS}, tmp_path, chat, k=3, drafts=0,
                        max_questions=0, read_by_llm=True, read_timeout_s=1.0)  # fmt: skip

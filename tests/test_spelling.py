@@ -6,8 +6,10 @@ from bot.understanding.spelling import Speller, english_words
 
 CATALOG = {"otterbox": 40, "defender": 12, "wireless": 90, "wirelss": 1, "charger": 70,
            "bookcase": 8, "headphones": 30, "sneakers": 25, "spider": 3, "man": 50,
-           "freezer": 4, "bender": 2, "basmati": 9, "rice": 30, "heater": 6}  # fmt: skip
-ENGLISH = {"freezing", "study", "remind", "laugh", "funny", "have", "watch", "my", "in", "it"}
+           "freezer": 4, "bender": 2, "basmati": 9, "rice": 30, "heater": 6, "reaching": 2,
+           "sonys": 3, "soooooon": 1}  # fmt: skip
+ENGLISH = {"freezing", "study", "remind", "laugh", "funny", "have", "watch", "my", "in", "it",
+           "speaker", "mail", "me", "at", "cold"}  # fmt: skip
 
 
 def speller(together: frozenset[str] = frozenset({"spider man"})) -> Speller:
@@ -21,6 +23,7 @@ def speller(together: frozenset[str] = frozenset({"spider man"})) -> Speller:
         ("wirless charger", "wireless charger"),  # the commoner of two near words
         ("bookcse", "bookcase"),
         ("Headphnes", "Headphones"),  # capitalised as typed
+        ("HEADPHNES", "HEADPHONES"),
         ("sneekers", "sneakers"),
         ("basmati rcie", "basmati rcie"),  # four letters: too short to guess
         ("spiderman", "spider man"),  # two words run together, as titles say them
@@ -37,9 +40,11 @@ def test_misspellings_become_the_catalogs_words(said: str, read: str) -> None:
         "it reminded me",  # a form of an English word
         "funnier",
         "havent watched it",  # a contraction without its apostrophe
-        "rewatching",
-        "sooo cold",  # emphasis
+        "soooooo cold",  # emphasis
         "hahaha",
+        "rewatching",  # re- and -ing around an English word, though "reaching" is near
+        "a Sonos speaker",  # a name, capitalised as names are
+        "mail me at jon@otterbx.com",  # an address is not a word to correct
         "xender",  # nothing near starts with the same letter
     ],
 )

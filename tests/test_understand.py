@@ -205,9 +205,9 @@ def test_decimals_survive_beside_a_shown_list(vocabulary):
     assert need.disliked == [] and need.ranges["price"].max == 49.99
 
 
-# Follow-ups that keep the kind of thing (issue 31): grammar, not phrases of a catalog.
-KINDS = {"type": {"sofa": 5, "seat": 4, "tea": 6, "lemon": 3, "case": 8}, "colour": {"Blue": 3,
-         "Black": 2, "Mint": 1}}  # fmt: skip
+# Follow-ups that keep the kind of thing: grammar, not phrases of a catalog.
+KINDS = {"type": {"sofa": 5, "seat": 4, "tea": 6, "lemon": 3, "case": 8, "bed": 4},
+         "colour": {"Blue": 3, "Black": 2, "Mint": 1}}  # fmt: skip
 
 
 class Colours:
@@ -245,14 +245,25 @@ def test_the_name_of_an_attribute_is_not_a_value_of_it():
 
 
 @pytest.mark.parametrize(
-    "message",
-    ["guests are staying over and we have no spare bed", "there's no sofa in the flat",
-     "we ran out of sofas", "I don't have a sofa yet"],
+    ("message", "kind"),
+    [("guests are staying over and we have no spare bed", "bed"),
+     ("there’s no sofa in the flat", "sofa"), ("we ran out of sofas", "sofa"),
+     ("I don't have a sofa yet", "sofa")],
 )  # fmt: skip
-def test_what_a_person_lacks_is_what_they_need_not_a_refusal(message):
+def test_what_a_person_lacks_is_what_they_need_not_a_refusal(message, kind):
     need = _turns(message)
     assert not need.exclude and not need.avoid
-    assert need.include.get("type") == (["sofa"] if "sofa" in message else None)
+    assert need.include.get("type") == [kind]
+
+
+def test_a_lack_of_something_the_shop_does_not_sell_is_not_a_need():
+    need = _turns("a sofa, we have no pets")
+    assert need.include["type"] == ["sofa"] and "need" not in " ".join(need.wants)
+
+
+def test_ones_that_are_not_the_kind_referred_back_to_are_read_as_they_are():
+    assert _turns("a sofa", "a bed for my little ones").include["type"] == ["bed"]
+    assert _turns("a sofa", "the cheaper ones").include["type"] == ["sofa"]
 
 
 def test_no_more_than_and_no_preference_are_not_a_lack():

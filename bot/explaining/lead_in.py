@@ -42,7 +42,7 @@ UNSAID = {
     "median": "in the cheaper half",
     "high": "at the dearer end",
     "cheaper": "cheaper than most of the ones before",
-    "pricier": "a little above your budget",
+    "pricier": "within a budget a little above yours",
 }
 
 

@@ -21,13 +21,11 @@ MORE_IS_BETTER = {"storage_gb": "storage", "ram_gb": "RAM", "battery_mah": "batt
 # Words for how big a thing should be -> the numbers that answer them, and whether less is what
 # was asked: "a sofa for a small living room" is answered by widths, "something light" by weights.
 SIZE_WORDS = {
-    **dict.fromkeys("small smaller compact narrow tiny little slim".split(), ("low", (
+    **dict.fromkeys("small smaller compact narrow tiny slim".split(), ("low", (
         "width_cm", "size_in", "length_cm", "depth_cm"))),
     **dict.fromkeys("big bigger large larger wide spacious roomy huge".split(), ("high", (
         "width_cm", "size_in", "length_cm", "depth_cm"))),
-    **dict.fromkeys("light lighter lightweight".split(), ("low", ("weight_g",))),
     **dict.fromkeys("tall".split(), ("high", ("height_cm",))),
-    **dict.fromkeys("low short".split(), ("low", ("height_cm", "length_cm"))),
 }  # fmt: skip
 # How the extremes of each number are said.
 EXTREMES = {"width_cm": ("narrowest", "widest"), "size_in": ("smallest", "largest"),
@@ -108,11 +106,14 @@ def sized(items: Sequence[Item], need: Need) -> list[tuple[str, bool]]:
     whether less is what they asked: of each word's numbers, the one most shown items have."""
     said = {w for want in need.wants for w in re.findall(r"[a-z]+", want.lower())}
     out: list[tuple[str, bool]] = []
+    for name, bound in need.ranges.items():  # "something light": read by measures.py
+        if name in EXTREMES and not bound.said and bound.word in ("low", "high"):
+            out.append((name, bound.word == "low"))
     for word in sorted(said & SIZE_WORDS.keys()):
         direction, names = SIZE_WORDS[word]
         having = {n: sum(n in i.numbers for i in items) for n in names}
         name = max(names, key=lambda n: having[n])
-        if having[name] >= 2 and name not in {n for n, _ in out}:
+        if having[name] >= 2 and name not in {n for n, _ in out}:  # "a big screen" once
             out.append((name, direction == "low"))
     return out
 

@@ -37,7 +37,7 @@ SKIP = frozenset(
 )
 # A number and its measure word ("一瓶", "两包"): how many, not what.
 _COUNTED = re.compile(
-    r"^[一两二三四五六七八九十几半\d]*[个部双件台张把条瓶包盒袋支只块杯罐箱套本副对片点]$"
+    r"^[一两二三四五六七八九十几半\d]+[个部双件台张把条瓶包盒袋支只块杯罐箱套本副对片点]$"
 )
 MAX_WORD = 4  # the longest dictionary word tried when a word is read in parts
 _FOR_WHOM = frozenset({"给", "送给", "适合", "为"})

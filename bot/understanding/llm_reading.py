@@ -11,6 +11,7 @@ cannot follow a schema (ARCHITECTURE.md), so it never reads the need."""
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -22,6 +23,8 @@ from retrieval.types import FACET as TYPE_FACET
 
 log = logging.getLogger(__name__)
 MAX_CHOICES = 300  # facets with more values (designers, people) are left to the offline reader
+ANSWER_TOKENS = 256  # enough for the schema's answer
+WORKERS = 4  # messages read at once; more wait for none
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -37,27 +40,29 @@ class Reading:
 
 def schema(facets: Mapping[str, Collection[str]]) -> dict[str, Any]:
     """The JSON schema the LLM answers in: the catalog's types and facet values as enums."""
-    types = list(facets.get(TYPE_FACET, ()))
+    types = list(facets.get(TYPE_FACET, ()))[:MAX_CHOICES]
     choices = {f: list(v) for f, v in facets.items()
                if f != TYPE_FACET and 0 < len(v) <= MAX_CHOICES}  # fmt: skip
     values = {"type": "object", "additionalProperties": False,
               "properties": {f: {"type": "array", "items": {"type": "string", "enum": v}}
                              for f, v in choices.items()}}  # fmt: skip
     number = {"type": ["number", "null"]}
+    kinds = {"kinds": {"type": "array", "items": {"type": "string", "enum": types},
+                       "description": "the kinds of product that would meet the need, best first"}
+             } if types else {}  # fmt: skip
     return {
         "title": "need",
         "description": "What the shopper's message asks for, in the shop's own terms.",
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "kinds": {"type": "array", "items": {"type": "string", "enum": types},
-                      "description": "the kinds of product that would meet the need, best first"},
+            **kinds,
             "include": {**values, "description": "attribute values the shopper wants"},
             "exclude": {**values, "description": "attribute values the shopper refuses"},
             "price_min": {**number, "description": "a lower price the shopper gave, else null"},
             "price_max": {**number, "description": "an upper price the shopper gave, else null"},
         },
-        "required": ["kinds", "include", "exclude", "price_min", "price_max"],
+        "required": [*kinds, "include", "exclude", "price_min", "price_max"],
     }  # fmt: skip
 
 
@@ -77,6 +82,8 @@ def checked(raw: Any, facets: Mapping[str, Collection[str]], message: str) -> Re
 
     said = {float(n.replace(",", "")) for n in _NUMBER.findall(message)}
     low, high = (_said_number(raw.get(k), said) for k in ("price_min", "price_max"))
+    if low is not None and high is not None and low > high:
+        low = high = None  # not a range anyone said
     price = Range(min=low, max=high) if low is not None or high is not None else None
     return Reading(list(dict.fromkeys(kinds)), values(raw.get("include")),
                    values(raw.get("exclude")), price)  # fmt: skip
@@ -108,8 +115,9 @@ def merge(need: Need, reading: Reading, kind_read: bool) -> list[str]:
             if wanted:
                 taken.append(f"{facet} {' or '.join(wanted)}, read by the LLM")
     for facet, values in reading.exclude.items():
-        for value in values:
-            if value not in need.exclude.get(facet, []):
+        said = [*need.exclude.get(facet, []), *need.include.get(facet, [])]
+        for value in values:  # never one the offline reading wants
+            if value not in said:
                 need.refuse_value(facet, value)
                 taken.append(f"not {facet} {value}, read by the LLM")
     current = need.ranges.get("price")
@@ -124,20 +132,27 @@ class NeedReader:
     output), giving up after `timeout_s`: the turn goes on with the offline reading."""
 
     def __init__(self, chat: Any, timeout_s: float = 3.0) -> None:
-        if getattr(chat, "streaming", False):  # one whole answer: nothing to show as it comes
-            chat = chat.model_copy(update={"streaming": False})
-        self.chat = chat
+        # One whole answer, long enough for the schema (the chat model's own limit is set for
+        # short explanations), given up by the server's client too, and never retried.
+        wanted = {"streaming": False, "max_tokens": ANSWER_TOKENS, "request_timeout": timeout_s,
+                  "max_retries": 0}  # fmt: skip
+        fields = getattr(type(chat), "model_fields", {})
+        self.chat = chat.model_copy(update={k: v for k, v in wanted.items() if k in fields})
         self.timeout_s = timeout_s
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="need-reader")
+        self._busy = threading.BoundedSemaphore(WORKERS)
 
     def read(self, message: str, facets: Mapping[str, Collection[str]], system: str,
              context: str = "") -> Reading | None:  # fmt: skip
-        """The checked reading, or None when the LLM failed or was too slow."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="need-reader")
+        """The checked reading, or None when the LLM failed, was too slow, or is still busy
+        with earlier messages (a slow server never makes turns queue behind it)."""
+        if not self._busy.acquire(blocking=False):
+            log.warning("the LLM is still reading earlier messages: read offline")
+            return None
         ask = self._asker(facets)
         said = f"{context}\nNow: {message}" if context else message
         future = self._pool.submit(ask, [("system", system), ("human", said)])
+        future.add_done_callback(lambda _: self._busy.release())
         try:
             raw = future.result(timeout=self.timeout_s)
         except FutureTimeout:

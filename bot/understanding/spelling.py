@@ -28,7 +28,14 @@ _GLOSS = re.compile(r"[a-z]+")
 # Endings and beginnings a known word takes: "laughed", "funnier", "trippy", "rewatch".
 _SUFFIXES = ("ing", "ed", "er", "est", "ly", "ier", "iest", "ily", "es", "s", "d", "y", "nt", "n")
 _PREFIXES = ("re", "un", "over", "under", "pre", "non")
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\S+\.(?:com|org|net|in|sa)\b\S*", re.I)
 _EMPHASIS = re.compile(r"(\w)\1\1|^(\w{1,3})\2+$")  # "sooo", "hmmm", "hahaha"
+
+
+def _named(text: str, start: int, word: str) -> bool:
+    """A word capitalised inside a sentence is a name ("a Sonos speaker"): left as typed."""
+    before = text[:start].rstrip()
+    return word[0].isupper() and not word.isupper() and bool(before) and before[-1] not in ".!?"
 
 
 def cedict_path() -> Path:
@@ -71,16 +78,22 @@ class Speller:
         """The text with each unknown word replaced by the catalog word it misspells (its case
         kept where it was capitalised), and the corrections made."""
         made: dict[str, str] = {}
+        addresses = [m.span() for m in _ADDRESS.finditer(text)]
 
         def replace(match: re.Match[str]) -> str:
             word = match[0]
+            at = match.start()
+            if _named(text, at, word) or any(a <= at < b for a, b in addresses):
+                return word
             folded = fold(word)
             if folded not in made:
                 made[folded] = self._nearest(folded) or folded
             read = made[folded]
             if read == folded:
                 return word
-            return read.capitalize() if word[:1].isupper() else read
+            if word.isupper():
+                return read.upper()
+            return read.capitalize() if word[0].isupper() else read
 
         corrected = _WORD.sub(replace, text)
         return corrected, [Correction(s, r) for s, r in made.items() if s != r]
@@ -92,8 +105,10 @@ class Speller:
         stems = [word[: -len(s)] for s in _SUFFIXES if word.endswith(s)]
         stems += [s + e for s in stems for e in ("e", "y")]
         stems += [s[:-1] for s in stems if len(s) > 2 and s[-1] == s[-2]]  # "panned", "trippy"
-        stems += [word[len(p) :] for p in _PREFIXES if word.startswith(p)]
-        return any(len(s) >= 3 and self._has(s) for s in stems)
+        if any(len(s) >= 3 and self._has(s) for s in stems):
+            return True
+        unprefixed = [word[len(p) :] for p in _PREFIXES if word.startswith(p)]
+        return any(len(s) >= 3 and self.known(s) for s in unprefixed)  # "rewatching"
 
     def _has(self, word: str) -> bool:
         return any(w in self.words or w in self.english for w in (word, singular(word)))

@@ -41,10 +41,10 @@ _NEGATION = re.compile(
 # What a person lacks is what they need, not what they refuse: "we have no spare bed", "there's
 # no hot water", "we ran out of dish soap" (but "no more than $50", "I have no preference").
 _LACK = re.compile(
-    r"\b(?:(?:we|i|you|they|he|she|it)\s*(?:'ve|ve|have|has|had|got)\s+(?:got\s+)?no|"
-    r"(?:we|i|you|they|he|she)\s+(?:don'?t|do not|doesn'?t|does not|didn'?t|did not)\s+have\s+"
-    r"(?:a|an|any)|there'?s no|there is no|there are no|(?:ran|run|running) out of|"
-    r"(?:we|i)\s*(?:'re|re|are|am|'m|m)\s+out of)\b"
+    r"\b(?:(?:we|i|you|they|he|she|it)\s*(?:['’]ve|ve|have|has|had|got)\s+(?:got\s+)?no|"
+    r"(?:we|i|you|they|he|she)\s+(?:don['’]?t|do not|doesn['’]?t|does not|didn['’]?t|did not)"
+    r"\s+have\s+(?:a|an|any)|there['’]?s no|there is no|there are no|(?:ran|run|running) out of|"
+    r"(?:we|i)\s*(?:['’]re|re|are|am|['’]m|m)\s+out of)\b"
     r"(?!\s+(?:preference|idea|clue|budget|brand|colou?r|favou?rite|opinion|more than|time)\b)",
     re.I,
 )
@@ -107,7 +107,11 @@ _REJECT_ALL = re.compile(
 )
 _THAT_ONE = re.compile(r"\b(that|this) one\b", re.I)
 # The kind already wanted, referred back to: "a flavoured one", "ones that fold", "another one".
-_ONE = re.compile(r"\bones\b|\b(?:a|an|the|another|other)\s+(?:\w+\s+)?one\b(?!\s+of\b)", re.I)
+_ONE = re.compile(
+    r"\b(?:a|an|the|another|other)\s+(?:\w+\s+)?one\b(?![-\w]|\s+of\b)|"
+    r"\b(?:the|these|those|some|any|other)\s+(?:\w+\s+)?ones\b|^\W*ones\s+(?:that|with|which)\b",
+    re.I,
+)
 # A facet of the items just shown: "that brand", "those colours", "the same make".
 _THAT_FACET = re.compile(r"\b(that|this|those|these|the same)\s+([a-z]+?)s?\b", re.I)
 _FACET_WORDS = {"color": "colour", "make": "brand", "maker": "brand", "company": "brand",
@@ -167,7 +171,7 @@ def understand(
         if not re.search(r"\w{3,}", re.sub(r"\b(let'?s|please|ok|okay|can we|i want to)\b", "",
                                            text, flags=re.I)):  # fmt: skip
             return result
-    text = _LACK.sub(_needed, text)
+    text = _LACK.sub(lambda lack: _needed(lack, vocabulary), text)
     pending = need.pending
     need.pending = None  # answered, skipped or ignored: the question is over either way
     result.more = bool(_MORE.search(text))
@@ -226,8 +230,12 @@ def understand(
     return result
 
 
-def _needed(lack: re.Match[str]) -> str:
-    """ "we have no" -> "we need", "there's no" -> "need": a lack, said as the need it is."""
+def _needed(lack: re.Match[str], vocabulary: Vocabulary) -> str:
+    """ "we have no" -> "we need", "there's no" -> "need": a lack of a kind of thing the catalog
+    sells, said as the need it is ("we have no pets" stays as it was)."""
+    after = normalize(lack.string[lack.end() :]).split()[:3]
+    if not any(vocabulary.kinds.read(after[: n + 1]) for n in range(len(after))):
+        return lack[0]
     subject = re.match(r"[a-z]+", lack[0], re.I)
     return f"{subject[0]} need" if subject and subject[0].lower() in _SUBJECTS else "need"
 

@@ -45,7 +45,7 @@ class Learner:
             return None
         guards = replace(self.guards, exclude=frozenset(self.excluded(catalog)))
         priors = learn(events, self.known(catalog), guards, now=time.time())
-        learned = (priors.popularity, priors.co, priors.top)
+        learned = _rounded(priors)
         if self._written.get(catalog) != learned:
             self.store.save_priors(catalog, priors, learned=True)
             self._written[catalog] = learned
@@ -106,3 +106,13 @@ class Learner:
                         print(f"learned {catalog}: {priors.summary()}", file=sys.stderr)
 
         return every(min(10.0, seconds), look, "learning")  # None when seconds is 0
+
+
+def _rounded(priors: Priors) -> tuple[object, ...]:
+    """What the priors say, to three places: time-decayed weights drift a little on every
+    reading of the same events, which is no change worth a write."""
+    return (
+        {i: round(p, 3) for i, p in priors.popularity.items()},
+        {i: {j: round(p, 3) for j, p in co.items()} for i, co in priors.co.items()},
+        priors.top,
+    )
