@@ -31,6 +31,14 @@ REQUESTS = Path(__file__).with_name("natural_requests.yaml")
 HELD_OUT = Path(__file__).with_name("natural_heldout.yaml")
 SITUATIONS = Path(__file__).with_name("natural_situations.yaml")  # by a helper; tuned on
 CHINESE = Path(__file__).with_name("natural_chinese.yaml")  # by a helper; tuned on
+_HELPER = "written by a helper that never saw the code"
+# The flag that picks each set -> (its file, its BENCHMARKS.md section, how it was written)
+SETS = {
+    "held_out": (HELD_OUT, "natural-heldout", f"{_HELPER}, before the change; never tuned on"),
+    "situations": (SITUATIONS, "natural-situations", f"{_HELPER}; a development set, tuned on"),
+    "chinese": (CHINESE, "natural-chinese", f"{_HELPER}; a development set, tuned on"),
+}
+DEVELOPMENT = (REQUESTS, "natural", "written by the team; the development set, tuned on")
 K = 5
 RRF_K = 60  # the usual constant of reciprocal-rank fusion
 FUSION_DEPTH = 100  # how deep each ranking goes into the fusion
@@ -250,28 +258,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from eval.simulate import build
 
-    path = (HELD_OUT if args.held_out else SITUATIONS if args.situations else
-            CHINESE if args.chinese else REQUESTS)  # fmt: skip
+    chosen = next((s for s in SETS if getattr(args, s)), "")
+    path, section, about = SETS.get(chosen, DEVELOPMENT)
     requests = [r for r in load(path) if not args.catalog or r.catalog in args.catalog]
     engine, store = build(args.data_dir, sorted({r.catalog for r in requests}), args.quick)
     if args.llm:
         engine.use_chat(packaged_chat_model(args.data_dir))
     table = evaluate(engine, store, requests, args.show_failures, args.quick, args.compare)
-    about = (
-        "written by a helper that never saw the code, before the change; never tuned on"
-        if args.held_out
-        else "written by a helper that never saw the code; a development set, tuned on"
-        if args.situations or args.chinese
-        else "written by the team; the development set, tuned on"
-    )
     text = (f"{len(requests)} requests in everyday words (eval/{path.name}; {about}). "
             f"{machine()}.\n\n{table}")  # fmt: skip
     print(text)
     if args.out:
-        flags = "".join(f" --{f.replace('_', '-')}" for f in ("quick", "held_out", "situations",
-                        "chinese", "llm", "compare") if getattr(args, f))  # fmt: skip
-        section = {HELD_OUT: "natural-heldout", SITUATIONS: "natural-situations",
-                   CHINESE: "natural-chinese"}.get(path, "natural")  # fmt: skip
+        flags = "".join(f" --{f.replace('_', '-')}" for f in ("quick", *SETS, "llm", "compare")
+                        if getattr(args, f))  # fmt: skip
         write_section(args.out, section, text, f"python -m eval.natural{flags} --out BENCHMARKS.md")
 
 

@@ -23,9 +23,12 @@ from retrieval.types import FACET as TYPE_FACET
 
 
 class CatalogKnowledge:
-    def __init__(self, store: ItemStore, embedder: Embedder) -> None:
+    def __init__(
+        self, store: ItemStore, embedder: Embedder, english: frozenset[str] | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        self._english = english  # words that are no one's typo, whatever the catalog: read once
         self._cache: dict[tuple[str, str], Any] = {}  # (what, catalog) -> value
         self._lock = threading.Lock()  # one reload at a time
         self._priors_read: dict[str, str] = {}  # catalog -> the priors stamp when they were read
@@ -69,15 +72,17 @@ class CatalogKnowledge:
                 texts = [*self.vocabulary(catalog).titles.values(), *self.facet_names(catalog)]
                 words = Counter(w for t in texts for w in set(terms(t)) if w.isalpha())
             titles = self.vocabulary(catalog).titles_saying
-            english = self._get("english", "", self._english)
-            return Speller(words, english, lambda phrase: bool(titles(phrase)))
+            return Speller(words, self.english(), lambda phrase: bool(titles(phrase)))
 
         return self._get("speller", catalog, read)
 
-    def _english(self) -> frozenset[str]:
-        """English words: the dictionary's, and those the embedder knows whole."""
-        known = getattr(self.embedder, "words", None)
-        return english_words() | (known() if known is not None else frozenset())
+    def english(self) -> frozenset[str]:
+        """English words: the dictionary's, and those the embedder knows whole (read on the
+        first use, then kept by this knowledge and the knowledge that replaces it)."""
+        if self._english is None:
+            known = getattr(self.embedder, "words", None)
+            self._english = english_words() | (known() if known is not None else frozenset())
+        return self._english
 
     def meaning(self, catalog: str) -> KindsByMeaning | None:
         """The catalog's types as vectors, to read the kind of thing a request needs by
@@ -126,8 +131,7 @@ class CatalogKnowledge:
         at once: turns use the old knowledge until the new is whole."""
         with self._lock:
             self.store.refresh(catalog, items=what is None)
-            fresh = CatalogKnowledge(self.store, self.embedder)
-            fresh._cache.update({k: v for k, v in self._cache.items() if not k[1]})  # English
+            fresh = CatalogKnowledge(self.store, self.embedder, self._english)
             for kind, name in list(self._cache):
                 if name == catalog and what in (None, kind):
                     getattr(fresh, kind)(catalog)  # each kind is the method that reads it

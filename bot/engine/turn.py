@@ -147,9 +147,10 @@ class Engine:
         return list(stale)
 
     def warm(self, catalog: str) -> None:
-        """Read what a catalog's first turn would (vocabulary, priors, index, explainer) ahead
-        of it."""
+        """Read what a catalog's first turn would (vocabulary, priors, index, speller,
+        explainer) ahead of it."""
         self.vocabulary(catalog), self.priors(catalog), self.knowledge.index(catalog)
+        self.knowledge.speller(catalog)
         if self.config.kinds_by != "words":
             self.knowledge.meaning(catalog)
         self.explainer(catalog)

