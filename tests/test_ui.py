@@ -82,6 +82,24 @@ def test_a_question_offers_its_options_and_any(control):
     assert view["items"] == [] and view["options"][-1] == "Any" and len(view["options"]) >= 3
 
 
+def test_a_question_asked_back_keeps_the_cards_it_refines(control, monkeypatch):
+    _, sid, view = run(control, "a samsung phone under $600")
+    assert view["items"]
+    engine = control.engine
+    real = engine.turn
+
+    def asking(state, message, *args, **kwargs):  # the policy asks, whatever the catalog
+        turn = real(state, message, *args, **kwargs)
+        turn.action, turn.question = "ask", {"facet": "colour", "options": ["Red"], "text": "?"}
+        turn.items = []  # a question shows no list of its own
+        return turn
+
+    monkeypatch.setattr(engine, "turn", asking)
+    _, _, asked = run(control, "not that brand", sid, view)
+    assert [i["id"] for i in asked["items"]] == [i["id"] for i in view["items"]]
+    assert asked["options"] == ["Red", "Any"]
+
+
 def test_like_and_dislike_feed_the_need_mark_the_card_and_are_logged(control):
     _, sid, view = run(control, "a samsung phone under $600")
     first, second = view["items"][0]["id"], view["items"][1]["id"]

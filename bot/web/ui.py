@@ -71,7 +71,10 @@ class Controller:
     ) -> Iterator[tuple[list[dict], str, dict[str, Any]]]:  # fmt: skip
         """(chat history, session id, view) as the reply grows; the view (cards, options,
         need) is filled once the reply is complete. A question about the items `shown` keeps
-        their cards, the ones asked about marked; so does one about the shop's policies."""
+        their cards, the ones asked about marked; so does one about the shop's policies, and a
+        question the bot asks back (those cards are still what "the second one" or "which is
+        the lightest?" means; seen in Chromium: the cards emptied, then the bot answered about
+        items no longer on screen)."""
         sessions = self.services.sessions
         state = self.state(session_id, catalog)
         with sessions.lock(state.session_id):
@@ -84,9 +87,10 @@ class Controller:
         self.services.after_turn(turn, client)
         reply = {"role": "assistant", "content": chat_text(turn, turn.reply)}
         view = self.view(turn)
-        if turn.reply_key in ("item", "policy") and shown and shown.get("items"):
+        kept = turn.reply_key in ("item", "policy") or turn.action == "ask"
+        if kept and shown and shown.get("items"):
             marks = {i: ASKED for i in turn.asked_about} | dict(shown.get("marks") or {})
-            view = {**shown, "options": [], "marks": marks, "need": view["need"]}
+            view = {**shown, "options": view["options"], "marks": marks, "need": view["need"]}
         yield [*history, reply], state.session_id, view
 
     def view(self, turn: Turn, marks: dict[str, str] | None = None) -> dict[str, Any]:
