@@ -26,6 +26,8 @@ from retrieval.types import FACET as TYPE_FACET
 _BRACKET = re.compile(r"\(([^()]{1,30})\)")
 # The title's last part after " - ", where shops put the colour ("Galaxy S7 - Gold Platinum").
 _LAST_PART = re.compile(r"\s[-–|]\s*([^-–|()]{2,30}?)\s*(?:\([^)]*\))?\s*$")
+LABEL_PARTS = 2  # a label names at most this many differences
+LINK_WORDS = 4  # of a link's last part, after where two links part
 SHARED_BRACKET = 2  # a bracketed word in this many titles is an offer (a carrier), not a model
 NAME_WORDS = 2  # a title of this many words or fewer is a name: the description's lead counts
 LEAD_WORDS = 6
@@ -43,8 +45,8 @@ class Variant:
     id: str
     title: str
     price: float | None
-    label: str  # what sets it apart from the item shown: "64GB · Silver" ("" if the catalog
-    # says nothing: a card shows its price)
+    label: str  # what sets it apart from the item shown: "64GB · Silver", "5,200 mAh",
+    # "black" ("" if the catalog says nothing: a card shows its price)
 
 
 def _common_words(read: Iterable[tuple[str, str, list[str], list[str]]]) -> dict[str, set[str]]:
@@ -79,6 +81,7 @@ class Products:
         self.key: dict[str, str] = {}
         self.parts: dict[str, list[str]] = {}  # what sets each item apart: "16GB", "Gold"
         self._brief = {item.id: (item.title, item.price) for item in items}
+        self._apart = {item.id: _apart(item) for item in items}
         read = {i.id: self._read(i) for i in items if i.facets.get(TYPE_FACET)}  # films: none
         common = _common_words(read.values())
         for item_id, (kinds, brand, words, parts) in read.items():
@@ -98,9 +101,23 @@ class Products:
 
     def label(self, item_id: str, beside: str) -> str:
         """What sets `item_id` apart from `beside` ("Silver", not "8GB · Unlocked · Silver"
-        beside the 8GB unlocked white one)."""
+        beside the 8GB unlocked white one): the title's variant parts, else the first of the
+        colour, a measure, the link's words or a description clause that differs."""
         mine = {p.lower() for p in self.parts.get(beside, [])}
-        return " · ".join(p for p in self.parts.get(item_id, []) if p.lower() not in mine)
+        said = " · ".join(p for p in self.parts.get(item_id, []) if p.lower() not in mine)
+        if said or item_id not in self._apart or beside not in self._apart:
+            return said
+        (colours, measures, link), (our_colours, our_measures, our_link) = (
+            self._apart[item_id], self._apart[beside])  # fmt: skip
+        for theirs, ours in ((colours, our_colours), (measures, our_measures)):
+            differ = [t for t in theirs if t not in ours]
+            if differ:
+                return " · ".join(differ[:LABEL_PARTS])
+        same = 0  # the words both links start with
+        while same < min(len(link), len(our_link)) and link[same] == our_link[same]:
+            same += 1
+        rest = [w for n, w in enumerate(link[same:], same) if n == same or w != link[n - 1]]
+        return " ".join(rest[:LINK_WORDS])
 
     def one_each(self, ids: Iterable[str]) -> list[int]:
         """The positions in `ids` of the first item of each product."""
@@ -151,3 +168,25 @@ class Products:
         words = re.sub(r"[^\w]+", " ", " ".join(kept).lower()).split()
         unique = {p.lower(): p for p in reversed(removed)}  # "Black/Black": one Black
         return " ".join(words), [p for p in removed if unique.pop(p.lower(), None)]
+
+
+_MEASURE_UNITS = {"storage_gb": "GB", "ram_gb": "GB RAM", "battery_mah": "mAh", "size_in": "in",
+                  "width_cm": "cm wide", "height_cm": "cm high", "depth_cm": "cm deep",
+                  "length_cm": "cm long", "volume_ml": "ml", "weight_g": "g"}  # fmt: skip
+_SLUG = re.compile(r"/([a-z0-9-]+?)(?:-\d{5,})?/?$")
+
+
+def _apart(item: Item) -> tuple[tuple[str, ...], ...]:
+    """What may tell the item from another of its product, most telling first: its colours,
+    its measures, the words of its link's last part (IKEA's ".../franklin-bar-stool-black-
+    black-504": where two links part, the rest of one names what it is)."""
+    colours = tuple(v for f in COLOUR_FACETS for v in item.facets.get(f, ()))
+    measures = tuple(f"{_number(item.numbers[n])} {unit}"
+                     for n, unit in _MEASURE_UNITS.items() if n in item.numbers)  # fmt: skip
+    slug = _SLUG.search(item.url or "")
+    words = slug.group(1).split("-") if slug else []
+    return colours, measures, tuple(w for w in words if not any(c.isdigit() for c in w))
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"

@@ -165,11 +165,23 @@ def test_only_plain_web_addresses_become_links_and_images(url, kept):
     assert (safe_url(url) is not None) is kept
 
 
-def test_evidence_chips_are_unique_and_readable():
-    evidence = [{"field": "item", "text": "whole"}, {"field": "title", "text": "A"},
-                {"field": "title", "text": "A"}, {"field": "brand", "text": "B"}]  # fmt: skip
-    assert evidence_chips(evidence) == [("title", "A"), ("brand", "B")]
-    assert evidence_chips([{"field": "item", "text": "whole"}]) == [("item", "whole")]
+def test_evidence_chips_name_the_fact_in_the_items_words_never_a_field_dump():
+    evidence = [
+        {"part": "need", "field": "item", "text": "EKTORP. Sofas; 902.994.49 A good solution"},
+        {"part": "want: a sofa for a small room", "field": "description",
+         "text": "Two-seat sofa, Lofallet beige. A good solution where space is limited"},
+        {"part": "type: sofa", "field": "description", "text": "Two-seat sofa, Lofallet beige"},
+        {"part": "colour: Blue", "field": "facets", "text": "ColorPlus; Blue; Men; shirt"},
+        {"part": "want: a bed", "field": "facets", "text": "Beds; 902.994.49 A good solution"},
+        {"part": "want: comfy", "field": "facets", "text": "IKEA of Sweden; Sofas"},
+        {"part": "brand: Samsung", "field": "title", "text": "Samsung - Galaxy S4"},
+    ]  # fmt: skip
+    assert evidence_chips(evidence) == [("description", "Two-seat sofa"),
+                                        ("listing details", "Blue"),
+                                        ("listing details", "Beds")]  # fmt: skip
+    # the whole item and the title are on the card already; a facet line that says nothing
+    # of the want is no fact
+    assert evidence_chips(evidence[:1] + evidence[-2:]) == []
 
 
 def test_the_weight_chart_marks_items_above_and_below_theta():
@@ -223,6 +235,9 @@ def test_a_card_offers_the_products_other_variants_by_what_sets_them_apart():
               {"id": "4", "title": "iPhone SE 64GB Gold (2)", "price": 449.0,
                "label": "64GB · Gold"}]  # fmt: skip
     assert variant_names(others, "USD") == [("64GB · Gold", "2"), ("$379", "3")]  # once each
+    # a price that does not differ from the card's says nothing: another listing of the same
+    assert variant_names(others, "USD", price=379.0) == [("64GB · Gold", "2"),
+                                                         ("another listing", "3")]  # fmt: skip
     many = [{"id": str(n), "title": "x", "price": None, "label": f"c{n}"} for n in range(7)]
     assert variants(many, "USD") == '<span class="cc-variants">Also as, and 3 more:</span>'
     assert variants(others, "USD") == '<span class="cc-variants">Also as:</span>'

@@ -45,6 +45,26 @@ def test_colours_capacities_and_carriers_of_one_product_are_one_product():
     assert products.variants("m1") == [] and products.counts() == (7, 1)
 
 
+def test_where_titles_are_the_same_a_label_names_the_measure_or_the_links_words():
+    def stool(n: int, url: str, **numbers: float) -> Item:
+        return Item(id=str(n), title="FRANKLIN", price=129.0, description="Bar stool, 63 cm",
+                    url=url, numbers=numbers, facets={"type": ("stool",)})  # fmt: skip
+
+    shop = "https://shop.example/p/franklin-bar-stool-foldable-"
+    charger = {"type": ("charger",), "brand": ("Tzumi",)}
+    products = Products([
+        stool(1, shop + "white-white-70404875/"),
+        stool(2, shop + "black-black-50406465/"),
+        Item(id="3", title="Tzumi - PocketJuice - Black", numbers={"battery_mah": 4000.0},
+             facets=charger),
+        Item(id="4", title="Tzumi - PocketJuice - Black", numbers={"battery_mah": 5200.0},
+             facets=charger),
+        Item(id="5", title="Tzumi - PocketJuice - Black", facets=charger),
+    ])  # fmt: skip
+    assert [v.label for v in products.variants("1")] == ["black"]  # once, not "black black"
+    assert [v.label for v in products.variants("3")] == ["5,200 mAh", ""]  # nothing says: ""
+
+
 def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store, fake_embedder):
     rows = [{"id": i.id, "name": i.title, "price": i.price, "brand": i.facets["brand"][0],
              "colour": i.facets.get("colour", ("",))[0], "category": "Cell Phones"}

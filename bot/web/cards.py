@@ -6,10 +6,12 @@ from html import escape
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.explaining.explain import best_clause
 from retrieval.amounts import format_price
 
 MAX_CHIPS = 3
 MAX_CHIP_TEXT = 60
+FIELD_NAMES = {"facets": "listing details"}  # where a chip's words come from, in its tooltip
 MAX_ATTRIBUTES = 12
 
 
@@ -28,26 +30,33 @@ MAX_VARIANTS = 4  # named on a card; the rest counted
 
 
 def variant_names(
-    others: list[dict[str, Any]], currency: str | None, most: int | None = MAX_VARIANTS
+    others: list[dict[str, Any]],
+    currency: str | None,
+    most: int | None = MAX_VARIANTS,
+    price: float | None = None,
 ) -> list[tuple[str, str]]:
     """(name, id) of the product's other colours, sizes or carriers offered on its card: by
-    what sets each apart, or its price where the catalog says nothing else; one per name."""
+    what sets each apart, else by its price where that differs from the card's `price`, else
+    as another listing of the same; one per name."""
 
     def name(v: dict[str, Any]) -> str:
-        price = v.get("price")
-        return v.get("label") or (format_price(price, currency) if price is not None else "")
+        if v.get("label"):
+            return str(v["label"])
+        if v.get("price") is not None and v["price"] != price:
+            return format_price(v["price"], currency)
+        return "another listing"
 
     named: dict[str, str] = {}
     for v in others:
-        named.setdefault(name(v) or v["title"], v["id"])
+        named.setdefault(name(v), v["id"])
     return list(named.items())[:most]
 
 
-def variants(others: list[dict[str, Any]], currency: str | None) -> str:
+def variants(others: list[dict[str, Any]], currency: str | None, price: float | None = None) -> str:
     """The words before a card's variant buttons (the buttons are Gradio's: bot/web/ui.py)."""
     if not others:
         return ""
-    names = len(variant_names(others, currency, most=None))
+    names = len(variant_names(others, currency, most=None, price=price))
     more = f", and {names - MAX_VARIANTS} more" if names > MAX_VARIANTS else ""
     return f'<span class="cc-variants">Also as{more}:</span>'
 
@@ -84,8 +93,8 @@ def card(
     if mark:
         meta.append(f'<span class="cc-mark">{escape(mark)}</span>')
     chips = "".join(
-        f'<span class="cc-chip" title="{escape(field, quote=True)}: {escape(text, quote=True)}">'
-        f"{escape(field)}: {escape(_short(text))}</span>"
+        f'<span class="cc-chip" title="from its {escape(field, quote=True)}: '
+        f'{escape(text, quote=True)}">{escape(_short(text))}</span>'
         for field, text in evidence_chips(item.get("evidence") or [])
     )
     weight = float(item.get("weight") or 0.0)
@@ -117,14 +126,21 @@ def attributes(values: dict[str, Any]) -> str:
 
 
 def evidence_chips(evidence: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """The fields that drew the most attention, each once; the whole-item key says nothing a
-    person can read, so it is left out unless it is all there is."""
-    seen: dict[tuple[str, str], None] = {}
+    """(where, words) for the facts that drew the most attention, each once, in the item's own
+    words: the value asked for ("Samsung", "Blue"), or the clause of the field that answers
+    the want ("2-seat sofa", not the description's whole lead or the item's facet line). The
+    title and the whole item are on the card already: never a chip."""
+    seen: dict[str, str] = {}
     for e in evidence:
-        if e.get("text"):
-            seen.setdefault((str(e["field"]), str(e["text"])), None)
-    chips = [c for c in seen if c[0] != "item"] or list(seen)
-    return chips[:MAX_CHIPS]
+        field, text = str(e.get("field") or ""), " ".join(str(e.get("text") or "").split())
+        name, _, value = str(e.get("part") or "").partition(": ")
+        if not text or not value or field in ("item", "title"):
+            continue  # "need" (the whole request) has no value of its own
+        words = value if field == "facets" and name != "want" else best_clause(text, value)
+        if field == "facets" and words == text.rstrip("."):
+            continue  # no part of the facet line says the want: the line itself is no fact
+        seen.setdefault(words.strip(), FIELD_NAMES.get(field, field))
+    return [(field, words) for words, field in seen.items() if words][:MAX_CHIPS]
 
 
 def weight_chart(items: list[dict[str, Any]], theta: float) -> str:

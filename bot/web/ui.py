@@ -158,7 +158,8 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     """What a card needs of an item (the view is kept in the browser session)."""
     keep = ("id", "title", "price", "image_url", "url", "weight", "explanation", "closest")
     out = {k: item[k] for k in keep}
-    out["evidence"] = [{"field": e["field"], "text": e["text"]} for e in item["evidence"]]
+    out["evidence"] = [{"field": e["field"], "text": e["text"], "part": e.get("part", "")}
+                       for e in item["evidence"]]  # fmt: skip
     out["attributes"] = item["attributes"]
     out["variants"] = [{k: v[k] for k in ("id", "title", "price", "label")}
                        for v in item.get("variants") or []]  # fmt: skip
@@ -241,10 +242,12 @@ def _build(control: Controller, compact: bool) -> Any:
                                          details=item["id"] == shown.get("open")))  # fmt: skip
                             # another colour or carrier: on the card instead, explained
                             currency = shown.get("currency")
-                            others = variant_names(item.get("variants") or [], currency)
+                            price = item.get("price")
+                            others = variant_names(item.get("variants") or [], currency,
+                                                   price=price)  # fmt: skip
                             if others:
                                 with gr.Row(elem_classes="cc-choices"):
-                                    gr.HTML(variants(item["variants"], currency),
+                                    gr.HTML(variants(item["variants"], currency, price),
                                             elem_classes="cc-choices-label")  # fmt: skip
                                     for label, other in others:
                                         choice = gr.Button(label, size="sm", min_width=0, scale=0,
