@@ -31,13 +31,19 @@ REQUESTS = Path(__file__).with_name("natural_requests.yaml")
 HELD_OUT = Path(__file__).with_name("natural_heldout.yaml")
 SITUATIONS = Path(__file__).with_name("natural_situations.yaml")  # by a helper; tuned on
 CHINESE = Path(__file__).with_name("natural_chinese.yaml")  # by a helper; tuned on
+REFINEMENTS = Path(__file__).with_name("natural_refinements.yaml")  # by a helper; tuned on
+REFINEMENTS_HELD_OUT = Path(__file__).with_name("natural_refinements_heldout.yaml")
 _HELPER = "written by a helper that never saw the code"
 # The flag that picks each set -> (its file, its BENCHMARKS.md section, how it was written)
 SETS = {
     "held_out": (HELD_OUT, "natural-heldout", f"{_HELPER}, before the change; never tuned on"),
     "situations": (SITUATIONS, "natural-situations", f"{_HELPER}; a development set, tuned on"),
     "chinese": (CHINESE, "natural-chinese", f"{_HELPER}; a development set, tuned on"),
-}
+    "refinements": (REFINEMENTS, "natural-refinements",
+                    f"{_HELPER}; a development set, tuned on"),
+    "refinements_held_out": (REFINEMENTS_HELD_OUT, "natural-refinements-heldout",
+                             f"{_HELPER}, before the change; never tuned on"),
+}  # fmt: skip
 DEVELOPMENT = (REQUESTS, "natural", "written by the team; the development set, tuned on")
 K = 5
 RRF_K = 60  # the usual constant of reciprocal-rank fusion
@@ -242,6 +248,18 @@ def main(argv: list[str] | None = None) -> None:
         "--chinese",
         action="store_true",
         help="requests in Chinese written by a helper (eval/natural_chinese.yaml), tuned on",
+    )
+    parser.add_argument(
+        "--refinements",
+        action="store_true",
+        help="follow-ups and negations written by a helper (eval/natural_refinements.yaml), "
+        "tuned on",
+    )
+    parser.add_argument(
+        "--refinements-held-out",
+        action="store_true",
+        help="follow-ups and negations written by another helper "
+        "(eval/natural_refinements_heldout.yaml), never tuned on",
     )
     parser.add_argument(
         "--llm",

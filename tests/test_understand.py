@@ -270,3 +270,40 @@ def test_no_more_than_and_no_preference_are_not_a_lack():
     assert _turns("a sofa, I have no preference").include["type"] == ["sofa"]
     need = _turns("a sofa for no more than 500")
     assert need.ranges["price"].max == 500
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [("a case, anything but black",), ("a case", "black is a no-go, it shows dust"),
+     ("a case", "black ones are out"), ("a case", "black? no thanks, something brighter"),
+     ("a case, steer clear of black",), ("a case", "skip the black ones"),
+     ("a case", "I'm done with black"), ("a case", "not a fan of black"),
+     ("a case", "I'd rather avoid black"), ("a case, nothing black please",)],
+)  # fmt: skip
+def test_a_refusal_in_any_common_form_excludes_and_keeps_the_kind(turns):
+    """bot/understanding/negation.py: each form is one line there and one row here."""
+    need = _turns(*turns)
+    assert need.include == {"type": ["case"]} and need.exclude == {"colour": ["Black"]}
+
+
+def test_a_refused_word_form_refuses_the_word_not_the_thing_it_describes():
+    need = _turns("a non-blue sofa")  # "non-" before a word the catalog does not say
+    assert need.include == {"type": ["sofa"]} and need.exclude == {"colour": ["Blue"]}
+    assert _turns("a mint-free tea").exclude == {"colour": ["Mint"]}
+    titles = {"t1": "Sugar Free Tea Biscuits"}  # the catalog's own phrase is a thing it sells
+    need = Need()
+    understand(need, "sugar-free tea", Vocabulary(KINDS, titles))
+    assert need.include == {"type": ["tea"]} and not need.exclude and not need.avoid
+
+
+def test_refusing_a_kind_of_the_thing_is_not_refusing_the_thing():
+    need = _turns("a sofa", "no more blue sofas")  # a sofa, not a blue one
+    assert need.include == {"type": ["sofa"]} and need.exclude == {"colour": ["Blue"]}
+    need = _turns("a seat", "I'm done with corner sofas, something that seats four")
+    assert need.exclude == {} and need.avoid == ["corner"]  # sofas stay possible
+    assert _turns("a case", "not a sofa").exclude == {"type": ["sofa"]}  # the kind alone
+
+
+def test_a_word_after_which_or_something_that_is_a_verb_not_the_kind():
+    assert _turns("a sofa", "something that seats three").include["type"] == ["sofa"]
+    assert _turns("I want that sofa").include["type"] == ["sofa"]  # "that" as a pointer

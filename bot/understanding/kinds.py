@@ -7,7 +7,7 @@ must suit: words to match in the item's text, never a filter on the catalog's fa
 iPhone" must not filter to iPhones, "for my mom" must not become a brand or a category)."""
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from retrieval.text import normalize, singular
@@ -45,6 +45,8 @@ _MARKERS = frozenset(
 # After these comes a verb, never the thing: "it should seat three", "has to fit", "can hold".
 _BEFORE_VERBS = frozenset("to should must can could will would shall may might cant cannot wont "
                           "dont doesnt didnt".split())  # fmt: skip
+# Words for a thing not yet named: "something that covers my stomach".
+_THINGS = frozenset("something anything one ones thing things stuff".split())
 # The words a request is made with, never the thing requested.
 REQUEST_WORDS = frozenset("need needs want wants like get buy looking find show help".split())
 # What a person named after "my" does: "my dad needs a new phone" asks for a phone for him.
@@ -137,7 +139,7 @@ class Kinds:
         stretch: list[str] = []
         features = next((i for i, w in enumerate(words) if w in _FEATURES), len(words))
         for i, word in enumerate([*words[:features], "."]):
-            verb = i > 0 and words[i - 1] in _BEFORE_VERBS
+            verb = i > 0 and (words[i - 1] in _BEFORE_VERBS or self._relative(words, i - 1))
             if i < features and word and word not in _MARKERS and i not in objects and not verb:
                 stretch.append(word)
                 continue
@@ -146,6 +148,15 @@ class Kinds:
                 return found
             stretch = []
         return self.doer(words), ""
+
+    def _relative(self, words: Sequence[str], at: int) -> bool:
+        """Whether words[at] begins a relative clause, after which comes a verb: "which",
+        "who", and "that" after a thing ("something that covers my stomach", "a case that
+        fits"), not the "that" of "I want that phone"."""
+        if words[at] in ("which", "who"):
+            return True
+        before = words[at - 1] if at > 0 else ""
+        return words[at] == "that" and (before in _THINGS or bool(self.read([before])))
 
     def _head_of(self, stretch: list[str]) -> tuple[str, str] | None:
         """The rightmost type word of a stretch, unless it names a model ("iphone 7", "galaxy

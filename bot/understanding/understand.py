@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.state import Need, Range
+from bot.understanding import negation
 from bot.understanding.budget import parse_ranges
 from bot.understanding.kinds import (
     FOR_FACETS,
@@ -39,12 +40,6 @@ _CLAUSE = re.compile(
     r"\s+\bhowever\b\s+",
     re.I,
 )
-_NEGATION = re.compile(
-    r"\b(not|no|without|except|excluding|never|avoid|nothing|none|hate[sd]?|dislike[sd]?|"
-    r"can'?t stand|don'?t|do not|didn'?t|did not|doesn'?t|isn'?t|wasn'?t|aren'?t|won'?t|"
-    r"anything but|other than|rather than|instead of|sick of|tired of|not a fan of)\b",
-    re.I,
-)
 # What a person lacks is what they need, not what they refuse: "we have no spare bed", "there's
 # no hot water", "we ran out of dish soap" (but "no more than $50", "I have no preference").
 _LACK = re.compile(
@@ -56,6 +51,7 @@ _LACK = re.compile(
     re.I,
 )
 _SUBJECTS = frozenset("we i you they he she it".split())
+_DESCRIBING = ("material", "colour")  # what a thing of a kind is made of or looks like
 # "I haven't seen it": a negation, but not a dislike.
 _UNSEEN = re.compile(
     r"\b(haven'?t|have not|never|not|didn'?t|did not|yet to)\s+(yet\s+)?(seen|watched|heard of|"
@@ -175,6 +171,7 @@ def understand(
                                            text, flags=re.I)):  # fmt: skip
             return result
     text = _LACK.sub(lambda lack: _needed(lack, vocabulary), text)
+    text = negation.prefixed(text, lambda phrase: bool(vocabulary.titles_saying(phrase)))
     pending = need.pending
     need.pending = None  # answered, skipped or ignored: the question is over either way
     result.more = bool(_MORE.search(text))
@@ -204,7 +201,7 @@ def understand(
         if _UNSEEN.search(clause):
             _neutral(need, vocabulary.match(normalize(clause).split()), result)
             continue
-        cue = _NEGATION.search(clause)
+        cue = negation.cue(clause)
         head, tail = (clause[: cue.start()], clause[cue.end() :]) if cue else (clause, "")
         if _part(need, head, False, pending, vocabulary, result, positive):
             wants.append(head.strip())
@@ -294,6 +291,8 @@ def _part(
     hits = vocabulary.match(tokens, only) or (vocabulary.match(tokens) if only else [])
     result.hits += hits
     objects = object_positions(tokens)
+    # "no more Xiaomi phones", "done with crop tops": phones and tops, not those
+    valued = any(h.facet not in (TYPE_FACET, "item") for h in hits) or bool(_leftover(tokens, hits))
     for hit in hits:
         if (
             not negated
@@ -302,7 +301,8 @@ def _part(
         ):
             continue  # the words stay in the want's text
         if hit.facet == TYPE_FACET and negated:
-            need.refuse_value(hit.facet, hit.value)
+            if not valued:
+                need.refuse_value(hit.facet, hit.value)
         elif hit.facet == "item" and negated:
             need.dislike(hit.value)
         elif hit.facet == "item":
@@ -312,6 +312,11 @@ def _part(
         else:
             positive.setdefault(hit.facet, []).append(hit.value)
     rest = _leftover(tokens, hits)
+    if negated:  # words refused that resemble a value, or a product's title, are refused as
+        # said ("not crunchy" is not only the item called "Crunchy"); a film's title is the film
+        products = bool(vocabulary.kinds.types)
+        said = [h for h in hits if h.how != "exact" or (h.facet == "item" and products)]
+        rest += [tokens[i] for h in said for i in range(h.start, h.end)]
     if negated and rest and " ".join(rest) not in need.avoid:
         need.avoid.append(" ".join(rest))
     return not negated and bool(rest or hits)
@@ -325,12 +330,14 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
         return None
     parts = bool(feature_positions(normalize(text).split()))  # "big screen, good camera"
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
-        cue = _NEGATION.search(clause)
+        cue = negation.cue(clause)
         tokens = normalize(clause[: cue.start()] if cue else clause).split()
         hits = vocabulary.match(tokens)
-        # a type word inside a name is not the type: "Virgin Mobile", "Case-Mate", a title
+        # a type word inside a name is not the type: "Virgin Mobile", "Case-Mate", a title;
+        # nor, once a kind is wanted, a material it may be made of ("steel or glass body")
+        described = _DESCRIBING if need.include.get(TYPE_FACET) else ()
         named = {i for h in hits if h.facet == "item" or h.facet in NAME_FACETS
-                 for i in range(h.start, h.end)}  # fmt: skip
+                 or h.facet in described for i in range(h.start, h.end)}  # fmt: skip
         kind, phrase = vocabulary.kinds.read_phrase(
             ["" if i in named else t for i, t in enumerate(tokens)], parts
         )
@@ -491,7 +498,7 @@ def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understan
     shown = need.last_shown
     if not shown:
         return text
-    negated = bool(_NEGATION.search(text))
+    negated = bool(negation.cue(text))
     picked, _ = by_position(text, shown)
     if not picked and _THAT_ONE.search(text):
         picked.append(shown[0])
@@ -533,7 +540,7 @@ def _of_shown(
         picked, _ = by_position(text, need.last_shown)
         chosen = [i for i in items if i.id in picked] or (
             items if m.group(1).lower() in ("those", "these") else items[:1])  # fmt: skip
-        negated = bool(_NEGATION.search(text[: m.start()]))
+        negated = bool(negation.cue(text[: m.start()]))
         for value in dict.fromkeys(v for i in chosen for v in i.facets.get(facet, ())):
             if negated:
                 need.refuse_value(facet, value)
