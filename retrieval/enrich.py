@@ -55,16 +55,28 @@ def mine(item: Item) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
             if q.name not in item.numbers and q.name not in numbers:
                 numbers[q.name] = q.value
     facets: dict[str, tuple[str, ...]] = {}
+    link = link_words(item.url)
     if not _has_facet(item, ("colour", "color", "colours", "colors")):
         places = " ; ".join(g for m in _COLOUR_PLACES.finditer(item.title) for g in m.groups() if g)
-        colours = _found(_COLOUR, places)  # not "Orange Juice" or "Body Cream"
+        colours = _found(_COLOUR, f"{places} ; {link}")  # not "Orange Juice" or "Body Cream"
         if colours:
             facets["colour"] = colours
     if not _has_facet(item, ("material", "materials")):
-        materials = _found(_MATERIAL, f"{item.title}. {item.description}")
+        materials = _found(_MATERIAL, f"{item.title}. {item.description}. {link}")
         if materials:
             facets["material"] = materials
     return numbers, facets
+
+
+_SLUG = re.compile(r"/([A-Za-z][\w-]*?)(?:-[a-z]?\d{5,})?/?(?:[?#].*)?$")
+
+
+def link_words(url: str | None) -> str:
+    """The words of a product link's last part, where shops name the variant the page sells:
+    ".../p/franklin-bar-stool-foldable-black-black-50406465/" -> "franklin bar stool foldable
+    black black"; "" for a link without one."""
+    found = _SLUG.search(url or "")
+    return found.group(1).replace("-", " ").replace("_", " ") if found else ""
 
 
 def enrich_all(items: list[Item]) -> tuple[list[Item], Counter[str]]:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from retrieval.enrich import COLOURS, MULTIWORD_COLOURS
+from retrieval.enrich import COLOURS, MULTIWORD_COLOURS, link_words
 from retrieval.quantities import find_quantities
 from retrieval.records import Item
 from retrieval.text import clean_text
@@ -173,7 +173,6 @@ class Products:
 _MEASURE_UNITS = {"storage_gb": "GB", "ram_gb": "GB RAM", "battery_mah": "mAh", "size_in": "in",
                   "width_cm": "cm wide", "height_cm": "cm high", "depth_cm": "cm deep",
                   "length_cm": "cm long", "volume_ml": "ml", "weight_g": "g"}  # fmt: skip
-_SLUG = re.compile(r"/([a-z0-9-]+?)(?:-\d{5,})?/?$")
 
 
 def _apart(item: Item) -> tuple[tuple[str, ...], ...]:
@@ -183,9 +182,7 @@ def _apart(item: Item) -> tuple[tuple[str, ...], ...]:
     colours = tuple(v for f in COLOUR_FACETS for v in item.facets.get(f, ()))
     measures = tuple(f"{_number(item.numbers[n])} {unit}"
                      for n, unit in _MEASURE_UNITS.items() if n in item.numbers)  # fmt: skip
-    slug = _SLUG.search(item.url or "")
-    words = slug.group(1).split("-") if slug else []
-    return colours, measures, tuple(w for w in words if not any(c.isdigit() for c in w))
+    return colours, measures, tuple(link_words(item.url).split())
 
 
 def _number(value: float) -> str:

@@ -41,7 +41,8 @@ def test_a_message_returns_the_matching_items_in_the_contract_shape(client):
     assert item["explanation"] and item["explanation"] in body["reply"]
     assert "".join(s["text"] for s in item["explanation_sources"]) == item["explanation"]
     assert item["attributes"]["brand"] == ["Samsung"]
-    assert body["reply"].startswith("Here is one pick from Samsung:")  # a template, not the model
+    # a template, not the model; the item named by its type, not "pick"
+    assert body["reply"].startswith("Here is one smartphone from Samsung:")
     assert "1. Samsung Galaxy S9 smartphone ($499)" in body["reply"]
     assert body["need"]["wants"] == ["a samsung galaxy"] and body["question"] is None
     assert body["need"]["include"] == {"brand": ["Samsung"]}  # the catalog's own spelling
@@ -253,3 +254,17 @@ def test_a_turn_that_finds_the_llm_drafting_for_another_explains_with_templates(
     engine.replier._slots.release()
     engine.respond(DialogueState(catalog="phones"), "a samsung phone")
     assert len(chat.prompts) == 1
+
+
+def test_a_list_asked_for_by_brand_or_budget_alone_is_named_by_what_its_items_are():
+    def item(n: str, *kinds: str) -> Item:
+        return Item(id=n, title=n, price=50, facets={"type": kinds, "brand": ("Acme",)})
+
+    need = Need(include={"brand": ["Acme"]})
+    price = lambda p: f"${p:g}"  # noqa: E731
+    stools = [item("a", "stool", "seat"), item("b", "stool", "seat")]
+    assert lead_in(need, stools, price)["noun"] == "stools"  # the type, not its hypernym
+    mixed = [item("a", "sofa"), item("b", "armchair", "chair"), item("c", "sofa")]
+    assert lead_in(need, mixed, price)["noun"] == "armchairs and sofas"
+    odd = [item("a", "sofa"), item("b", "lamp"), item("c", "rug")]
+    assert lead_in(need, odd, price)["noun"] == "picks"  # nothing shared to name them by

@@ -53,6 +53,20 @@ def test_enrichment_adds_only_what_the_item_text_says_and_never_overrides_the_ca
 QUANTILES = {"storage_gb": [16, 32, 64], "size_in": [4.7, 5.5, 6.1], "weight_g": [150, 400, 900]}
 
 
+def test_a_product_links_last_part_names_its_colour_and_material():
+    """IKEA names a variant only in its link: ".../vittsjo-coffee-table-black-brown-glass-1021/"."""
+    table = Item(
+        id="1",
+        title="VITTSJÖ",
+        description="Coffee table",
+        url="https://shop.example/p/vittsjo-coffee-table-black-brown-glass-10213315/",
+    )
+    bare = Item(id="2", title="VITTSJÖ", url="https://shop.example/product?id=10213315")
+    [table, bare], _ = enrich_all([table, bare])
+    assert table.facets == {"colour": ("black", "brown"), "material": ("glass",)}
+    assert bare.facets == {}  # a link that names nothing adds nothing
+
+
 @pytest.mark.parametrize(
     ("said", "expected"),
     [

@@ -171,11 +171,12 @@ def test_an_explanation_says_what_sets_the_item_apart_from_the_others_shown():
                   ranges={"storage_gb": Range(min=16), "price": Range(max=200)})  # fmt: skip
     texts = explain_all(items, wanted)
     assert texts[2] == "It has the most storage of these: 64 GB. It is the only Motorola here."
-    assert texts[1] == "It is the cheapest of these, at $120."  # the budget: not the price again
-    assert (
-        texts[0] == "It has the highest rating of these: 4.6. At $180 it is under your $200 budget."
-    )
-    assert texts[3] == "At $150 it is under your $200 budget."  # nothing sets it apart
+    # the budget: not the price again; the number asked about, said of each
+    assert texts[1] == "It is the cheapest of these, at $120. It has 16 GB of storage."
+    # the budget said back only where nothing else can be said
+    assert texts[0] == "It has the highest rating of these: 4.6. It has 32 GB of storage."
+    # nothing sets it apart but the number asked about; the budget fills the second place
+    assert texts[3] == "It has 16 GB of storage. At $150 it is under your $200 budget."
     assert not any("only Samsung" in t for t in texts)  # three of them: not a difference
 
 
@@ -264,7 +265,8 @@ def test_a_draft_that_says_nothing_about_the_item_is_not_an_explanation():
     assert (
         out.accepted == 0
         and out.text
-        == "Its brand is Samsung, as you asked. At $199.99 it is under your $250 budget."
+        == 'Its description says "12MP camera and 3000mAh battery". Its brand is Samsung, as you '
+        "asked."
     )
 
 
@@ -339,4 +341,5 @@ def test_a_size_asked_in_words_is_answered_by_each_items_measure_and_the_extreme
     assert "At 179 cm wide, it is the narrowest of these." in texts[0]
     assert "It is 204 cm wide." in texts[1] and "It is 218 cm wide." in texts[2]
     light = explain_all(sofas, Need(wants=["a sofa"]))
-    assert not any("cm wide" in t for t in light)  # no size asked: no measure said
+    # no size asked: each width is a fact that tells them apart, but none is called the narrowest
+    assert not any("narrowest" in t for t in light) and "It is 204 cm wide." in light[1]

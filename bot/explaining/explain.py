@@ -11,6 +11,7 @@ verified.
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -82,7 +83,8 @@ class Explainer:
         generation = time.perf_counter() - started
         drafts += [""] * (len(picks) - len(drafts))
         compared = standing.compared([p.item for p in picks], need, price_text)
-        found = [self.settle(p, need, price_text, d, *c)
+        common = shared_clauses([p.item for p in picks])
+        found = [self.settle(p, need, price_text, d, *c, common=common)
                  for p, d, c in zip(picks, drafts, compared, strict=True)]  # fmt: skip
         for explanation in found:
             explanation.generation_s = generation
@@ -108,7 +110,7 @@ class Explainer:
 
     def settle(
         self, pick: Scored, need: Need, price_text: Any, draft: str = "",
-        apart: Sequence[str] = (), missed: Sequence[str] = (),
+        apart: Sequence[str] = (), missed: Sequence[str] = (), common: frozenset[str] = frozenset(),
     ) -> Explanation:  # fmt: skip
         """The draft's verified sentences, topped up with verified template sentences: what was
         wanted that the item has, then what sets it apart from the others shown (`apart`); and
@@ -135,7 +137,7 @@ class Explainer:
                     out.append(check)
             return out
 
-        kept += fresh(templates(pick, need, price_text, apart))
+        kept += fresh(templates(pick, need, price_text, apart, common))
         misses = fresh(missed)
         kept = (kept[:1] + misses + kept[1:])[: max(MAX_SENTENCES, 1 + len(misses))]
         if not kept:  # the item's own facts: always grounded
@@ -178,14 +180,23 @@ def whole_sentences(text: str) -> str:
     return text[: end + 1] if end >= 0 else ""
 
 
-def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = ()) -> list[str]:
+def templates(
+    pick: Scored,
+    need: Need,
+    price_text: Any,
+    apart: Sequence[str] = (),
+    common: frozenset[str] = frozenset(),
+) -> list[str]:
     """Sentences built from the evidence and the need, best first (verified by the caller):
-    what was wanted, quoted from the item; what sets it apart; more quotes; the asked facets
-    and budget."""
+    what was wanted, quoted from the item (never from its title, which the card shows); what
+    sets it apart; a clause of its description that says more than its title; and last, only
+    where nothing else can be said, the asked facets, type and budget (they restate the
+    request)."""
     item = pick.item
     out, quoted = [], set()
     for e in sorted(pick.evidence, key=lambda e: -e.similarity):
-        if e.part.startswith("want: ") and e.field in FIELD_LABELS and e.snippet:
+        if (e.part.startswith("want: ") and e.field in FIELD_LABELS and e.field != "title"
+                and e.snippet):  # fmt: skip
             want = shorten(_REQUEST.sub("", e.part.removeprefix("want: ")), MAX_WANT)
             # what the want was read as counts too: "outside" is looked for as "outdoor"
             said = e.part.removeprefix("want: ")
@@ -197,6 +208,16 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
                 out.append(f'You {wanted} {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
     # one quote, then what sets it apart: a second quote is often the same on every card
     out[1:1] = apart
+    more = description_fact(item, need, common)
+    if more and not quoted:
+        out.append(f'Its description says "{more}".')
+    return out + restated(item, need, price_text, apart) if len(out) < MAX_SENTENCES else out
+
+
+def restated(item: Item, need: Need, price_text: Any, apart: Sequence[str] = ()) -> list[str]:
+    """What the item has of what was asked, in the asked words: true, but it says only what
+    the person said, so it comes last."""
+    out = []
     for facet, values in need.include.items():
         have = [v for v in values if v in item.facets.get(facet, ())]
         if have and facet != TYPE_FACET:
@@ -219,6 +240,38 @@ def templates(pick: Scored, need: Need, price_text: Any, apart: Sequence[str] = 
     if kinds and not out:  # true of every item shown: said only when nothing else is
         out.append(f"It is {'an' if kinds[0][0] in 'aeiou' else 'a'} {kinds[0]}, as you asked.")
     return out
+
+
+FACT_WORDS = (2, 12)  # the fewest and most words of a description clause said as a fact
+
+
+def shared_clauses(items: Sequence[Item]) -> frozenset[str]:
+    """The description clauses more than one of the items has ("has regular styling"): said of
+    one of them, they set nothing apart."""
+    seen = Counter(c for i in items for c in set(_clauses(i.description)))
+    return frozenset(c for c, n in seen.items() if n > 1)
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[.;,]\s+|\.$", clean_text(text)) if c.strip()]
+
+
+def description_fact(item: Item, need: Need, common: frozenset[str] = frozenset()) -> str:
+    """A clause of the item's description whose words are mostly not its title's or the
+    request's ("Loft bed frame" for TUFFING; not "A pair of black running shoes" beside the
+    title "Men Black Running Shoes"): one that shares a word with what was wanted first, else
+    the first such."""
+    known = _content(item.title) | _content(" ".join(need.wants))
+    wanted = _content(" ".join(need.wants[-2:]))
+    fresh = [
+        c
+        for c in _clauses(item.description)
+        if c not in common
+        and FACT_WORDS[0] <= len(c.split()) <= FACT_WORDS[1]
+        and 2 * len(_content(c) - known) >= len(_content(c)) > 0
+    ]  # mostly new words
+    relevant = [c for c in fresh if _content(c) & wanted]
+    return shorten((relevant or fresh or [""])[0], MAX_QUOTE).replace('"', "'")
 
 
 def fallback(pick: Scored, price_text: Any) -> str:

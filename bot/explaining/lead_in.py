@@ -10,6 +10,7 @@ from typing import Any
 from bot.state import Need, Range
 from retrieval.records import Item
 from retrieval.types import FACET as TYPE_FACET
+from retrieval.types import HYPERNYMS
 
 
 def lead_in(need: Need, items: Sequence[Item], price: Callable[[float], str]) -> dict[str, Any]:
@@ -30,9 +31,26 @@ def lead_in(need: Need, items: Sequence[Item], price: Callable[[float], str]) ->
     if not (kind or brand or priced):
         return {}
     count = len(items)
-    noun = named(kind, count) if kind else ("picks" if count > 1 else "pick")
+    noun = named(kind, count) if kind else _of_their_types(items)
     prices = _price_words(bounds, price) if priced and bounds else ""
     return {"count": count, "noun": noun, "brand": brand, "price": prices}
+
+
+def _of_their_types(items: Sequence[Item]) -> str:
+    """What the items are, by the types they have (a type every one has; else two that cover
+    them all: "sofas and armchairs"); "picks" only when their types say nothing shared."""
+    count = len(items)
+    kinds = [set(i.facets.get(TYPE_FACET, ())) for i in items]
+    shared = set.intersection(*kinds)
+    specific = shared - {HYPERNYMS.get(k) for k in shared}  # "stool", not "seat"
+    if specific:
+        return named(min(specific), count)
+    seen = sorted({k for ks in kinds for k in ks})
+    for n, first in enumerate(seen):
+        for second in seen[n + 1 :]:
+            if all(first in ks or second in ks for ks in kinds):
+                return f"{named(first, 2)} and {named(second, 2)}"
+    return "picks" if count > 1 else "pick"
 
 
 # A bound read from a word is not the person's number: it is said in words, as they did.

@@ -65,7 +65,49 @@ def standings(
         _most(items, name, out)
     for n, value in _only(items, BRAND):  # a colour or a designer is rarely why one chooses
         out[n].append(f"It is the only {value} here.")
+    measured = {name for name, _ in sized(items, need)}
+    for n, facts in enumerate(_key_facts(items, measured, list(need.ranges))):
+        if facts:
+            out[n].append(facts)
     return out
+
+
+# How an item's numbers are said in a sentence of their own, sizes first: what a shopper
+# compares ("It is 120 cm wide and 60 cm deep.", "It has a 5-inch screen and 16 GB of storage.")
+SIZES = {"width_cm": "{} cm wide", "depth_cm": "{} cm deep", "height_cm": "{} cm high",
+         "length_cm": "{} cm long"}  # fmt: skip
+HAS = {"size_in": "a {}-inch screen", "storage_gb": "{} GB of storage", "ram_gb": "{} GB of RAM",
+       "camera_mp": "a {} MP camera", "battery_mah": "a {} mAh battery", "power_w": "{} W of power",
+       "volume_ml": "a capacity of {} ml", "weight_g": "a weight of {} g"}  # fmt: skip
+KEY_FACTS = 2  # numbers named in one sentence
+
+
+def _key_facts(items: Sequence[Item], said: set[str], asked: Sequence[str] = ()) -> list[str]:
+    """For each item, a sentence with its numbers that differ among the items shown (the ones
+    a shopper compares them by; those asked about first), none already said by a size
+    sentence; "" where none."""
+
+    def varied(name: str) -> bool:
+        return name not in said and len({i.numbers[name] for i in items if name in i.numbers}) > 1
+
+    out = []
+    for item in items:
+        sizes = [f.format(f"{item.numbers[n]:,.4g}") for n, f in SIZES.items()
+                 if n in item.numbers and varied(n)][:KEY_FACTS]  # fmt: skip
+        names = sorted(HAS, key=lambda n: n not in asked)
+        has = [HAS[n].format(f"{item.numbers[n]:,.4g}") for n in names
+               if n in item.numbers and varied(n)][:KEY_FACTS]  # fmt: skip
+        if sizes:
+            out.append(f"It is {_and(sizes)}.")
+        elif has:
+            out.append(f"It has {_and(has)}.")
+        else:
+            out.append("")
+    return out
+
+
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def compared(
