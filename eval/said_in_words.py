@@ -1,7 +1,9 @@
 """Whether replies say what the shopper asked in their terms: lead-ins that present a price bound
-the shopper never gave as a number (read from "cheap", "not too expensive", "cheaper"), and,
-for requests that name a size in words ("small", "wide"), explanations that answer it with the
-item's own measure.
+the shopper never gave as a number (read from "cheap", "not too expensive", "cheaper"); for
+requests that name a size in words ("small", "wide"), explanations that answer it with the
+item's own measure; and how many shown explanations say something beyond the request: a
+sentence that is not the title, the price or budget, a rank among the shown items ("the
+cheapest", "the most popular", "the only <brand> here") or the filter asked ("as you asked").
 
     python -m eval.said_in_words [--out BENCHMARKS.md]
 
@@ -23,6 +25,20 @@ SIZE = re.compile(r"\b(small|compact|narrow|tiny|slim|big|large|wide|spacious|ro
                   re.I)  # fmt: skip
 _AMOUNT = re.compile(r"\b(?:under|between|from)\s+\S*\d")
 _MEASURE = re.compile(r"\b(?:It is|At) \d+(?:\.\d+)? (?:cm wide|cm long|cm deep|cm high|inches)")
+# Sentences that only say back the request, the title, the price or a rank.
+_RESTATING = re.compile(
+    r"as you asked|your \S+ (?:budget|minimum)|its title says|the cheapest of these|"
+    r"the most popular of these|the highest rating of these|^It is the only .* here\.$|"
+    r"^At \S+ it is (?:at|in|cheaper|within)",
+    re.I,
+)
+
+
+def beyond(explanation: str, title: str) -> list[bool]:
+    """For each sentence of a shown explanation, whether it says more than the request, the
+    title, the price and a rank."""
+    return [not (_RESTATING.search(s) or s.startswith(title.split(" (")[0][:20]))
+            for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", explanation.strip()) if s]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,13 +49,18 @@ def main(argv: list[str] | None = None) -> None:
     requests = [r for r in load(REQUESTS) if r.catalog in CATALOGS]
     engine, _ = build(args.data_dir, list(CATALOGS))
     engine = engine.variant(drafts=0)
-    worded = amounts = sized = shown = measured = 0
+    worded = amounts = sized = shown = measured = explained = more = first = 0
     for request in requests:
         state = DialogueState(catalog=request.catalog)
         for message in request.turns:
             turn = engine.respond(state, message)
         if not turn.items:
             continue
+        for item in turn.items:
+            said = beyond(item.explanation, item.title)
+            explained += 1
+            more += any(said)
+            first += bool(said) and said[0]
         price = state.need.ranges.get("price")
         if price is not None and not price.said:
             worded += 1
@@ -55,7 +76,10 @@ def main(argv: list[str] | None = None) -> None:
         f"| ... whose lead-in states an amount for it | {amounts} |\n"
         f"| requests that name a size in words | {sized} |\n"
         f"| ... their shown explanations | {shown} |\n"
-        f"| ... that state the item's own measure | {measured} |"
+        f"| ... that state the item's own measure | {measured} |\n"
+        f"| shown explanations | {explained} |\n"
+        f"| ... holding a sentence beyond the request, title, price and rank | {more} |\n"
+        f"| ... whose first sentence is one | {first} |"
     )
     print(text)
     if args.out:

@@ -95,9 +95,12 @@ def test_a_question_asked_back_keeps_the_cards_it_refines(control, monkeypatch):
         return turn
 
     monkeypatch.setattr(engine, "turn", asking)
-    _, _, asked = run(control, "not that brand", sid, view)
+    _, _, asked = run(control, "a smaller one", sid, view)
     assert [i["id"] for i in asked["items"]] == [i["id"] for i in view["items"]]
     assert asked["options"] == ["Red", "Any"]
+    # but never a card the person has since refused (they were all Samsung)
+    _, _, refused = run(control, "not that brand", sid, asked)
+    assert view["items"][0]["attributes"]["brand"] == ["Samsung"] and refused["items"] == []
 
 
 def test_like_and_dislike_feed_the_need_mark_the_card_and_are_logged(control):
