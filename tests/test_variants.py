@@ -81,6 +81,11 @@ def test_a_list_shows_one_card_per_product_and_the_asked_colour(tmp_path, store,
     assert all({"id", "title", "price", "label"} <= set(v) for v in se[0].variants)
     gold = engine.turn(DialogueState(catalog="phones"), "the iphone se in rose gold", ask=False)
     assert gold.items[0].id == "3"  # the variant asked for stands for the product
+    state = DialogueState(catalog="phones")
+    engine.turn(state, "an apple iphone se", ask=False)
+    refused = engine.turn(state, "anything but silver", ask=False)
+    gold = next(i for i in refused.items if i.id == "1")
+    assert [v["id"] for v in gold.variants] == ["3"]  # the silver one is never offered on it
     db = Database(tmp_path / "s.db")
     control = Controller(Services(engine, Sessions(db), EventLog(db)), "phones")
     *_, (_, _, view) = control.respond("an apple iphone se", [], "", "phones")

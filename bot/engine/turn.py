@@ -38,6 +38,7 @@ from retrieval.interactions import Priors
 from retrieval.records import Item
 from retrieval.store import ItemStore, Manifest
 from retrieval.types import FACET as TYPE_FACET
+from retrieval.variants import Variant
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Terminal escape sequences ("\x1b[31m"): dropped whole, or "[31m" would read as 31 metres.
@@ -368,11 +369,21 @@ class Engine:
         return [pool[n] for n in mmr([c.score for c in pool], vectors, k, diversity)]
 
     def _offered(self, state: DialogueState, top: list[Scored]) -> list[Scored]:
-        """The items to show, each with its product's other colours, sizes or carriers."""
+        """The items to show, each with its product's other colours, sizes or carriers, none
+        the person refused (seen in Chromium: "not a fan of black" offered "Black")."""
         index = self.knowledge.index(state.catalog)
         if index is None:  # a catalog too large to hold: its variants are not grouped
             return top
-        return [replace(c, variants=tuple(index.products.variants(c.item.id))) for c in top]
+        need = state.need
+        refused = [*(v for vs in need.exclude.values() for v in vs), *need.avoid]
+        words = [f" {normalize(r)} " for r in refused if normalize(r)]
+
+        def offered(v: Variant) -> bool:
+            said = f" {normalize(f'{v.label} {v.title}')} "
+            return v.id not in need.disliked and not any(w in said for w in words)
+
+        return [replace(c, variants=tuple(filter(offered, index.products.variants(c.item.id))))
+                for c in top]  # fmt: skip
 
     def _relaxed(self, state: DialogueState) -> tuple[list[Scored], str]:
         """The candidates with one constraint left out, and which: the most recent facet value
