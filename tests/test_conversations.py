@@ -354,7 +354,7 @@ def test_questions_about_shown_items_are_answered_from_their_attributes(phones):
     )
     assert (
         colour.reply
-        == "The colour of Motorola Moto G6 smartphone is Black (catalog field 'colour')."
+        == "The colour of Motorola Moto G6 smartphone is Black (from its listing)."
     )
     jack = phones("does the second one have a headphone jack?")
     title = (

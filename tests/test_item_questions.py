@@ -33,7 +33,7 @@ def ask(text: str) -> str:
         ("how much is the Moto?", "The listing for Motorola Moto G6 doesn't give a price."),
         ("how much is the case?", "OtterBox case is listed at $39."),
         ("what's the brand of #2?",
-         "The brand of Motorola Moto G6 is Motorola (catalog field 'brand')."),
+         "The brand of Motorola Moto G6 is Motorola (from its listing)."),
         ("what is the screen size of the first one?",
          'The description of Samsung Galaxy S7 32GB says: "A 5.1-inch display."'),
         ("what's the rating of the second one?", "Motorola Moto G6 is rated 4.1."),
@@ -49,7 +49,7 @@ def test_answers_quote_the_field_or_say_the_listing_does_not_say(text, reply):
 
 def test_a_question_without_a_reference_is_about_every_item_shown():
     assert ask("what colour are they?").splitlines() == [
-        "The colour of Samsung Galaxy S7 32GB is Black (catalog field 'colour').",
+        "The colour of Samsung Galaxy S7 32GB is Black (from its listing).",
         "The listing for Motorola Moto G6 doesn't mention colour.",
         "The listing for OtterBox case doesn't mention colour.",
     ]

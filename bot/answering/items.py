@@ -116,7 +116,7 @@ def _answer_one(item: Item, topic: str, price_text, text: str) -> str:
         facet = FACET_WORDS.get(word, word)
         if item.facets.get(facet):
             values = ", ".join(item.facets[facet])
-            return f"The {facet} of {title} is {values} (catalog field '{facet}')."
+            return f"The {facet} of {title} is {values} (from its listing)."
     number = next((NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS), None)
     if number:
         quote = _quote_quantity(item, number)
@@ -124,7 +124,7 @@ def _answer_one(item: Item, topic: str, price_text, text: str) -> str:
             return quote
         if number in item.numbers:
             value = f"{item.numbers[number]:g} {LABELS.get(number, '')}".strip()
-            return f"{title}: {value} (catalog field '{number}')."
+            return f"{title}: {value} (from its listing)."
     found = _quote_words(item, [w for w in words if w not in STOPWORDS] or words)
     if found:
         field, sentence = found
@@ -163,7 +163,7 @@ def compare(items: Sequence[Item], text: str, price_text) -> tuple[str, str | No
         said = f"is the {most}"
     else:  # "the most expensive", "the highest rated"
         said = f"is the {most} {after}"
-    out = f"Of these, {clean_text(best.title)} {said}: {shown} (catalog field '{name}')."
+    out = f"Of these, {clean_text(best.title)} {said}: {shown} (from their listings)."
     if len(given) < len(items):
         verb = "gives" if len(given) == 1 else "give"
         out += f" Only {len(given)} of the {len(items)} listings {verb} it."
