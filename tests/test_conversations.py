@@ -352,10 +352,7 @@ def test_questions_about_shown_items_are_answered_from_their_attributes(phones):
     colour = phones(
         f"what's the colour of the {'first' if ids(first)[0] == 'p7' else 'second'} one?"
     )
-    assert (
-        colour.reply
-        == "The colour of Motorola Moto G6 smartphone is Black (from its listing)."
-    )
+    assert colour.reply == "The colour of Motorola Moto G6 smartphone is Black (from its listing)."
     jack = phones("does the second one have a headphone jack?")
     title = (
         "Motorola Moto E5 prepaid phone" if ids(first)[1] == "p8" else "Motorola Moto G6 smartphone"

@@ -335,20 +335,16 @@ class Engine:
         need = state.need
         weights = self.weights if state.theta is None else replace(self.weights, theta=state.theta)
         constraints = constraints or self.constraints(need, more)
-        avoided = self.avoided(state.catalog, need.avoid)
+        vocabulary = self.vocabulary(state.catalog)
+        titled = {p: vocabulary.titles_saying(p) for p in need.avoid[-MAX_PARTS:]}
+        avoided = frozenset().union(*titled.values())
         if avoided:
             constraints = replace(constraints, banned=constraints.banned | avoided)
-        return retrieve(self.store, state.catalog, self.need_vectors(need), constraints,
+        said = frozenset(p for p, ids in titled.items() if ids)
+        return retrieve(self.store, state.catalog, self.need_vectors(need, said), constraints,
                         priors=self.priors(state.catalog), liked=taste(need),
                         disliked=need.disliked, index=self.knowledge.index(state.catalog),
                         weights=weights)  # fmt: skip
-
-    def avoided(self, catalog: str, phrases: list[str]) -> frozenset[str]:
-        """The items whose titles say a phrase said with a negation ("headphones that aren't
-        wireless", "he hates touchscreens"): a title is what the item is, so they are left
-        out; a phrase no title says stays a direction to rank away from."""
-        vocabulary = self.vocabulary(catalog)
-        return frozenset().union(*(vocabulary.titles_saying(p) for p in phrases[-MAX_PARTS:]))
 
     def _varied(self, state: DialogueState, candidates: list[Scored], k: int) -> list[Scored]:
         """The k items to show: the ranking's first, and for a vague need (no brand named, no
@@ -451,13 +447,17 @@ class Engine:
             self.replier.explain(turn)
         return turn
 
-    def need_vectors(self, need: Need) -> NeedVectors:
+    def need_vectors(self, need: Need, banned: frozenset[str] = frozenset()) -> NeedVectors:
         """The need's text and query vectors: the whole need, each want and facet value, and
-        each phrase to avoid, embedded in one batch."""
+        each phrase to avoid, embedded in one batch. A phrase to avoid that titles say
+        (`banned`) has left its items out already ("headphones that aren't wireless", "not
+        Fire-Boltt"): ranked away from too, it would push away all that resembles them (seen:
+        after "not Fire-Boltt" no smartwatch was left); a phrase no title says stays a direction
+        to rank away from."""
         whole = need.query_text()
         parts = [(f"want: {w}", w) for w in need.wants[-MAX_PARTS:]]
         parts += [(f"{f}: {v}", v) for f, values in need.include.items() for v in values]
-        avoid = [(f"avoid: {a}", a) for a in need.avoid[-MAX_PARTS:]]
+        avoid = [(f"avoid: {a}", a) for a in need.avoid[-MAX_PARTS:] if a not in banned]
         texts = ([whole] if whole else []) + [text for _, text in parts + avoid]
         vectors = list(self.embedder.embed(texts)) if texts else []
         whole_vector = vectors.pop(0) if whole else None  # parts exist only with a whole need
