@@ -1,9 +1,12 @@
 """What a session knows: the structured need and the dialogue so far."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from retrieval.text import normalize
 
 MAX_WANTS = 3  # the most recent statements of need that shape the query
 
@@ -92,6 +95,21 @@ class Need(BaseModel):
             values.append(value)
         _discard(self.include, facet, value)
         self._settle(facet)
+
+    def refuses(
+        self, item_id: str, title: str, facets: Mapping[str, Sequence[str]] | None = None
+    ) -> bool:
+        """Whether the person has turned this down: the item itself, a value of it they
+        refused, or a refused value or phrase its title says (a variant's "Black", a card kept
+        on screen after "not that brand")."""
+        if item_id in self.disliked:
+            return True
+        facets = facets or {}
+        if any(set(vs) & set(facets.get(f) or ()) for f, vs in self.exclude.items()):
+            return True
+        said = f" {normalize(title)} "
+        refused = [*(v for vs in self.exclude.values() for v in vs), *self.avoid]
+        return any(f" {normalize(r)} " in said for r in refused if normalize(r))
 
     def settle(self, facet: str) -> None:
         """ "any" / "don't care": no constraint on the facet, and no more asking about it."""

@@ -68,6 +68,7 @@ def mine(item: Item) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
     return numbers, facets
 
 
+_EFFECT = re.compile(r"\b\w+\s+eff(?:ect)?\b", re.I)
 _SLUG = re.compile(r"/([A-Za-z][\w-]*?)(?:-[a-z]?\d{5,})?/?(?:[?#].*)?$")
 
 
@@ -76,7 +77,8 @@ def link_words(url: str | None) -> str:
     ".../p/franklin-bar-stool-foldable-black-black-50406465/" -> "franklin bar stool foldable
     black black"; "" for a link without one."""
     found = _SLUG.search(url or "")
-    return found.group(1).replace("-", " ").replace("_", " ") if found else ""
+    words = found.group(1).replace("-", " ").replace("_", " ") if found else ""
+    return _EFFECT.sub(" ", words).strip()  # "walnut effect" is a print, not walnut
 
 
 def enrich_all(items: list[Item]) -> tuple[list[Item], Counter[str]]:

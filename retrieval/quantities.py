@@ -92,3 +92,8 @@ def find_quantities(text: str) -> list[Quantity]:
     for m in _PACK.finditer(text):
         add("pack_count", float(m.group("num") or m.group("n2")), 1.0, m.start(), m.end())
     return sorted(found, key=lambda q: q.start)
+
+
+def format_number(value: float) -> str:
+    """A number as a shopper reads it: "10,000", "5.5"."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"

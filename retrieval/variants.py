@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval.enrich import COLOURS, MULTIWORD_COLOURS, link_words
-from retrieval.quantities import find_quantities
+from retrieval.quantities import find_quantities, format_number
 from retrieval.records import Item
 from retrieval.text import clean_text
 from retrieval.types import FACET as TYPE_FACET
@@ -117,6 +117,8 @@ class Products:
         while same < min(len(link), len(our_link)) and link[same] == our_link[same]:
             same += 1
         rest = [w for n, w in enumerate(link[same:], same) if n == same or w != link[n - 1]]
+        if not same or any(w.isdigit() for w in rest):  # two unrelated links say nothing
+            return ""
         return " ".join(rest[:LINK_WORDS])
 
     def one_each(self, ids: Iterable[str]) -> list[int]:
@@ -180,10 +182,6 @@ def _apart(item: Item) -> tuple[tuple[str, ...], ...]:
     its measures, the words of its link's last part (IKEA's ".../franklin-bar-stool-black-
     black-504": where two links part, the rest of one names what it is)."""
     colours = tuple(v for f in COLOUR_FACETS for v in item.facets.get(f, ()))
-    measures = tuple(f"{_number(item.numbers[n])} {unit}"
+    measures = tuple(f"{format_number(item.numbers[n])} {unit}"
                      for n, unit in _MEASURE_UNITS.items() if n in item.numbers)  # fmt: skip
     return colours, measures, tuple(link_words(item.url).split())
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"

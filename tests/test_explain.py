@@ -265,8 +265,8 @@ def test_a_draft_that_says_nothing_about_the_item_is_not_an_explanation():
     assert (
         out.accepted == 0
         and out.text
-        == 'Its description says "12MP camera and 3000mAh battery". Its brand is Samsung, as you '
-        "asked."
+        == 'Its description says "A 5.1-inch Quad HD display, 12MP camera and 3000mAh battery". '
+        "Its brand is Samsung, as you asked."
     )
 
 
@@ -343,3 +343,14 @@ def test_a_size_asked_in_words_is_answered_by_each_items_measure_and_the_extreme
     light = explain_all(sofas, Need(wants=["a sofa"]))
     # no size asked: each width is a fact that tells them apart, but none is called the narrowest
     assert not any("narrowest" in t for t in light) and "It is 204 cm wide." in light[1]
+
+
+def test_key_facts_are_said_once_in_a_shoppers_numbers():
+    banks = [Item(id=str(n), title=f"Bank {n}", price=20.0 + n, facets={"type": ("charger",)},
+                  numbers={"battery_mah": mah, "size_in": 5.0})
+             for n, mah in enumerate((10000.0, 20000.0, 5000.0))]  # fmt: skip
+    texts = explain_all(banks, Need(wants=["a power bank"]))
+    assert "It has a 10,000 mAh battery." in texts[0]  # not "1e+04 mAh"
+    assert not any("inch" in t for t in texts)  # an accessory's size is the phone it fits
+    said = explain_all(banks, Need(wants=["a big battery"], ranges={"battery_mah": Range(min=1)}))
+    assert said[1].count("20,000") + said[1].count("20000") == 1  # the most, not said again

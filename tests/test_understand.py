@@ -299,11 +299,34 @@ def test_a_refused_word_form_refuses_the_word_not_the_thing_it_describes():
 def test_refusing_a_kind_of_the_thing_is_not_refusing_the_thing():
     need = _turns("a sofa", "no more blue sofas")  # a sofa, not a blue one
     assert need.include == {"type": ["sofa"]} and need.exclude == {"colour": ["Blue"]}
-    need = _turns("a seat", "I'm done with corner sofas, something that seats four")
-    assert need.exclude == {} and need.avoid == ["corner"]  # sofas stay possible
+    need = Need()  # "corner" is a word of the catalog's titles: a kind of sofa, refused
+    for message in ("a seat", "I'm done with corner sofas, something that seats four"):
+        understand(need, message, Vocabulary(KINDS, {"t1": "Corner sofa"}))
+    assert need.exclude == {} and need.avoid == ["corner sofas"]  # sofas stay possible
+    need = _turns("a sofa", "I don't want sofas anymore, a bed")  # "anymore" is no kind of sofa
+    assert need.exclude == {"type": ["sofa"]} and need.include == {"type": ["bed"]}
     assert _turns("a case", "not a sofa").exclude == {"type": ["sofa"]}  # the kind alone
 
 
 def test_a_word_after_which_or_something_that_is_a_verb_not_the_kind():
     assert _turns("a sofa", "something that seats three").include["type"] == ["sofa"]
     assert _turns("I want that sofa").include["type"] == ["sofa"]  # "that" as a pointer
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["a sofa that's out there", "the new sofa is out, I want a sofa", "a stand to hold the sofa",
+     "a sofa for when I'm done with the gym", "she's over the moon, she wants a sofa",
+     "a hands-free sofa", "a sofa with a free case", "which sofa would you pick"],
+)  # fmt: skip
+def test_everyday_words_that_look_like_refusals_refuse_nothing(message):
+    need = _turns(message)
+    assert need.include.get("type") == ["sofa"] and not need.exclude and not need.avoid
+
+
+def test_a_shown_item_is_refused_only_in_the_clause_that_names_it(vocabulary):
+    need = Need(last_shown=["m1", "m2"])
+    understand(need, "I like the second one, apart from the colour", vocabulary)
+    assert need.liked == ["m2"] and not need.disliked
+    understand(need, "not the first one", vocabulary)
+    assert need.disliked == ["m1"]

@@ -371,12 +371,9 @@ class Engine:
         if index is None:  # a catalog too large to hold: its variants are not grouped
             return top
         need = state.need
-        refused = [*(v for vs in need.exclude.values() for v in vs), *need.avoid]
-        words = [f" {normalize(r)} " for r in refused if normalize(r)]
 
         def offered(v: Variant) -> bool:
-            said = f" {normalize(f'{v.label} {v.title}')} "
-            return v.id not in need.disliked and not any(w in said for w in words)
+            return not need.refuses(v.id, f"{v.label} {v.title}")
 
         return [replace(c, variants=tuple(filter(offered, index.products.variants(c.item.id))))
                 for c in top]  # fmt: skip

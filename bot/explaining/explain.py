@@ -242,7 +242,8 @@ def restated(item: Item, need: Need, price_text: Any, apart: Sequence[str] = ())
     return out
 
 
-FACT_WORDS = (2, 12)  # the fewest and most words of a description clause said as a fact
+FACT_WORDS = (2, 16)  # the fewest and most words of a description sentence said as a fact
+_JOINING = re.compile(r"(?:and|or|but|so|which|making|while|with|that)\b", re.I)
 
 
 def shared_clauses(items: Sequence[Item]) -> frozenset[str]:
@@ -253,7 +254,14 @@ def shared_clauses(items: Sequence[Item]) -> frozenset[str]:
 
 
 def _clauses(text: str) -> list[str]:
-    return [c.strip() for c in re.split(r"[.;,]\s+|\.$", clean_text(text)) if c.strip()]
+    """The description's sentences (and parts between semicolons) that stand as a fact: not a
+    fragment that starts lower-case or with a joining word ("and it offers ...")."""
+    parts = [p.strip() for s in sentences(clean_text(text)) for p in s.split(";")]
+    return [
+        p.rstrip(".")
+        for p in parts
+        if (p[:1].isupper() or p[:1].isdigit()) and not _JOINING.match(p)
+    ]
 
 
 def description_fact(item: Item, need: Need, common: frozenset[str] = frozenset()) -> str:
@@ -262,7 +270,10 @@ def description_fact(item: Item, need: Need, common: frozenset[str] = frozenset(
     title "Men Black Running Shoes"): one that shares a word with what was wanted first, else
     the first such."""
     known = _content(item.title) | _content(" ".join(need.wants))
-    wanted = _content(" ".join(need.wants[-2:]))
+    kinds = {
+        singular(k) for k in [*item.facets.get(TYPE_FACET, ()), *need.include.get(TYPE_FACET, ())]
+    }
+    wanted = _content(" ".join(need.wants[-2:])) - _content(item.title) - kinds
     fresh = [
         c
         for c in _clauses(item.description)

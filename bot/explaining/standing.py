@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from bot.state import Need
-from retrieval.quantities import LABELS
+from retrieval.quantities import LABELS, format_number
 from retrieval.records import Item
 from retrieval.types import FACET as TYPE_FACET
 
@@ -67,8 +67,9 @@ def standings(
         out[n].append(f"It is the only {value} here.")
     measured = {name for name, _ in sized(items, need)}
     for n, facts in enumerate(_key_facts(items, measured, list(need.ranges))):
-        if facts:
-            out[n].append(facts)
+        stated = {m[0] for sentence in out[n] for m in _NUMBER.finditer(sentence)}
+        if facts and not any(number in facts for number in stated):
+            out[n].append(facts)  # not "the most storage of these: 64 GB. It has 64 GB ..."
     return out
 
 
@@ -76,10 +77,13 @@ def standings(
 # compares ("It is 120 cm wide and 60 cm deep.", "It has a 5-inch screen and 16 GB of storage.")
 SIZES = {"width_cm": "{} cm wide", "depth_cm": "{} cm deep", "height_cm": "{} cm high",
          "length_cm": "{} cm long"}  # fmt: skip
-HAS = {"size_in": "a {}-inch screen", "storage_gb": "{} GB of storage", "ram_gb": "{} GB of RAM",
-       "camera_mp": "a {} MP camera", "battery_mah": "a {} mAh battery", "power_w": "{} W of power",
+# Not a screen's size: mined from an accessory's text it is the phone it fits ("for phones up
+# to 5 inches"), so it is said only when asked ("a big screen", standing.sized).
+HAS = {"storage_gb": "{} GB of storage", "ram_gb": "{} GB of RAM", "camera_mp": "a {} MP camera",
+       "battery_mah": "a {} mAh battery", "power_w": "{} W of power",
        "volume_ml": "a capacity of {} ml", "weight_g": "a weight of {} g"}  # fmt: skip
 KEY_FACTS = 2  # numbers named in one sentence
+_NUMBER = re.compile(r"\d[\d,.]*\s*\w+")  # "64 GB" in a sentence already said
 
 
 def _key_facts(items: Sequence[Item], said: set[str], asked: Sequence[str] = ()) -> list[str]:
@@ -92,10 +96,10 @@ def _key_facts(items: Sequence[Item], said: set[str], asked: Sequence[str] = ())
 
     out = []
     for item in items:
-        sizes = [f.format(f"{item.numbers[n]:,.4g}") for n, f in SIZES.items()
+        sizes = [f.format(format_number(item.numbers[n])) for n, f in SIZES.items()
                  if n in item.numbers and varied(n)][:KEY_FACTS]  # fmt: skip
         names = sorted(HAS, key=lambda n: n not in asked)
-        has = [HAS[n].format(f"{item.numbers[n]:,.4g}") for n in names
+        has = [HAS[n].format(format_number(item.numbers[n])) for n in names
                if n in item.numbers and varied(n)][:KEY_FACTS]  # fmt: skip
         if sizes:
             out.append(f"It is {_and(sizes)}.")

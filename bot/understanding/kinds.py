@@ -47,6 +47,7 @@ _BEFORE_VERBS = frozenset("to should must can could will would shall may might c
                           "dont doesnt didnt".split())  # fmt: skip
 # Words for a thing not yet named: "something that covers my stomach".
 _THINGS = frozenset("something anything one ones thing things stuff".split())
+_RELATIVE = frozenset("that which who".split())
 # The words a request is made with, never the thing requested.
 REQUEST_WORDS = frozenset("need needs want wants like get buy looking find show help".split())
 # What a person named after "my" does: "my dad needs a new phone" asks for a phone for him.
@@ -150,13 +151,13 @@ class Kinds:
         return self.doer(words), ""
 
     def _relative(self, words: Sequence[str], at: int) -> bool:
-        """Whether words[at] begins a relative clause, after which comes a verb: "which",
-        "who", and "that" after a thing ("something that covers my stomach", "a case that
-        fits"), not the "that" of "I want that phone"."""
-        if words[at] in ("which", "who"):
-            return True
+        """Whether words[at] begins a relative clause, after which comes a verb: "that",
+        "which" or "who" after a thing ("something that covers my stomach", "a case which
+        fits"), not the "that" of "I want that phone" or the "which" of "which phone"."""
         before = words[at - 1] if at > 0 else ""
-        return words[at] == "that" and (before in _THINGS or bool(self.read([before])))
+        return words[at] in _RELATIVE and (
+            before in _THINGS or bool(before and self.read([before]))
+        )
 
     def _head_of(self, stretch: list[str]) -> tuple[str, str] | None:
         """The rightmost type word of a stretch, unless it names a model ("iphone 7", "galaxy

@@ -16,52 +16,66 @@ from collections.abc import Callable
 # Before what is refused. Longest first where one begins another ("not a fan of" before "not").
 BEFORE = (
     "anything but", "anything except", "anything other than", "everything but", "all but",
-    "other than", "rather than", "instead of", "apart from", "except for", "except",
-    "excluding", "not a fan of", "not into", "no more", "no longer", "steer clear of",
-    "stay away from", "keep away from", "sick of", "tired of", "done with", "fed up with",
-    "i'm over", "im over", "i am over", "she's over", "he's over", "we're over", "they're over",
-    "she is over", "he is over", "allergic to", "intolerant to", "hold the", "skip the", "skip",
-    "leave out", "leave off", "rather avoid", "avoid", "avoiding", "without", "minus",
+    "other than", "rather than", "instead of", "except for", "except", "excluding",
+    "not a fan of", "not into", "no more", "no longer", "steer clear of", "stay away from",
+    "keep away from", "sick of", "tired of", "fed up with", "allergic to", "intolerant to",
+    "skip the", "leave out", "leave off", "avoid", "avoiding", "without",
     "can't stand", "cannot stand", "can't eat", "cannot eat", "can't have", "cannot have",
     "can't drink", "can't wear", "can't use", "can't tolerate", "don't want", "do not want",
-    "don't like", "do not like", "don't need", "didn't like", "doesn't like", "dislike",
-    "disliked", "dislikes", "hate", "hated", "hates", "never", "nothing", "none", "not",
-    "no", "don't", "do not", "didn't", "did not", "doesn't", "does not", "isn't", "wasn't",
-    "aren't", "won't",
+    "don't like", "do not like", "didn't like", "doesn't like", "dislike", "disliked",
+    "dislikes", "hate", "hated", "hates", "never", "nothing", "none", "not", "no", "don't",
+    "do not", "didn't", "did not", "doesn't", "does not", "isn't", "wasn't", "aren't", "won't",
 )  # fmt: skip
-# After what is refused: "<thing> is a no-go", "<thing> ones are out", "<thing>? no thanks".
+# Cues that refuse only when they open the clause, after at most its subject: "hold the salt",
+# "I'm done with crop tops", "she's over pink"; not "a stand to hold the phone", "when I'm done
+# with the gym", "I'm over budget".
+OPENING = ("hold the", "done with", "over")
+_SUBJECT = r"(?:i['’]?m|i am|we['’]?re|we are|she['’]?s|she is|he['’]?s|he is|they['’]?re|just)"
+_OPENS = re.compile(rf"^\W*(?:(?:and|but|so|oh|ok|okay|please)\W+)?(?:{_SUBJECT}\s+)?$", re.I)
+_NOT_OVER = re.compile(r"\s*(?:the|budget|\d|\$|there|here|it|to)\b", re.I)
+# After what is refused: "<thing> is a no-go", "black ones are out", "<thing>? no thanks".
 AFTER = (
     r"(?:is|are|'s|'re)\s+(?:a\s+)?no-?go", r"(?:is|are|'s|'re)\s+a\s+(?:hard\s+)?no\b",
     r"(?:is|are|'s|'re)\s+a\s+deal-?breaker",
-    r"(?:is|are|'s|'re)\s+out(?!\s+of)", r"(?:is|are|'s|'re)\s+off the table",
+    r"(?:is|are|'s|'re)\s+out(?=\s*(?:[,.;!?]|$))", r"(?:is|are|'s|'re)\s+off the table",
     r"(?:is|are|'s|'re)\s+not (?:for me|my thing|an option|happening)",
     r"\??\s*no,?\s+thanks?(?:\s+you)?", r"\??\s*no,?\s+thank\s+you", r"\??\s*nope",
     r"need not apply",
 )  # fmt: skip
 # Words before a postfix cue that refuse nothing: "hmm no thanks" turns the list down.
 FILLERS = frozenset("hmm hm um uh er ok okay oh ah well yeah so and but thanks".split())
-# Words before "free" that are no ingredient or part: "feel free", "for free", "totally free".
-NOT_FREED = frozenset("feel for is are be was were totally completely entirely its it set "
-                      "stay break".split())  # fmt: skip
+# "<word>-free" that is a quality, not a refusal of the word: "hands-free", "wrinkle-free".
+FREE_QUALITIES = frozenset("hands wrinkle scratch hassle tax duty toll stress worry clutter care "
+                           "maintenance tangle rust spill leak drip lint glare fog streak smudge "
+                           "fingerprint clog trouble pain risk".split())  # fmt: skip
 
 _PATTERN = "|".join(
     re.escape(cue).replace("'", "['’]?").replace(r"\ ", r"\s+")
-    for cue in sorted(set(BEFORE), key=len, reverse=True)
+    for cue in sorted({*BEFORE, *OPENING}, key=len, reverse=True)
 )
 _BEFORE = re.compile(rf"\b(?:{_PATTERN})\b", re.I)
-# The refused words after a postfix cue run back to the start of their clause.
+# The refused words after a postfix cue run back to the start of their part of the clause.
 _AFTER = re.compile(
     rf"(?P<thing>[^.;!?\n,]*?[\w)])\s*(?:{'|'.join(AFTER)})(?=\W|$)",
     re.I,
 )
+_KINDS_OF = frozenset("one ones kind kinds type types those these".split())
+_JOINS = re.compile(r"\b(?:but|and|however|so|because|though)\b\s*", re.I)
 _NON = re.compile(r"\bnon[\s-]+(?P<thing>[a-z][\w-]*)", re.I)
 _CLAUSE_END = re.compile(r"[.;!?\n,]")
-_FREE = re.compile(r"\b(?P<thing>[a-z][\w]*)[\s-]+free\b", re.I)
+_FREE = re.compile(r"\b(?P<thing>[a-z]{3,})-free\b", re.I)  # hyphened: "free" alone is a price
 
 
 def cue(clause: str) -> re.Match[str] | None:
     """The first cue in the clause that what follows it is refused."""
-    return _BEFORE.search(clause)
+    for found in _BEFORE.finditer(clause):
+        said = " ".join(found[0].lower().split())
+        if said in OPENING and not _OPENS.match(clause[: found.start()]):
+            continue
+        if said == "over" and _NOT_OVER.match(clause, found.end()):
+            continue
+        return found
+    return None
 
 
 def prefixed(text: str, says: Callable[[str], bool] = lambda phrase: False) -> str:
@@ -72,15 +86,23 @@ def prefixed(text: str, says: Callable[[str], bool] = lambda phrase: False) -> s
     ("non-wired", "sugar free")."""
 
     def after(m: re.Match[str]) -> str:
-        thing = m["thing"].strip()
-        return m[0] if thing.lower() in FILLERS else f"not {thing}"
+        whole = m["thing"]
+        joined = list(_JOINS.finditer(whole))  # "a case but black ones are out": only black
+        at = joined[-1].end() if joined else len(whole) - len(whole.lstrip())
+        thing = whole[at:].strip()
+        said = m[0][len(whole) :]
+        if not thing or thing.lower() in FILLERS:
+            return m[0]
+        if re.search(r"\bout\b", said) and thing.split()[-1].lower() not in _KINDS_OF:
+            return m[0]  # "black ones are out", not "the new Samsung is out"
+        return f"{whole[:at]}not {thing}"
 
     text = _AFTER.sub(after, text)
     forms = [
         m
         for pattern in (_NON, _FREE)
         for m in pattern.finditer(text)
-        if m["thing"].lower() not in NOT_FREED and not says(m[0].replace("-", " "))
+        if m["thing"].lower() not in FREE_QUALITIES and not says(m[0].replace("-", " "))
     ]
     for m in sorted(forms, key=lambda m: m.start(), reverse=True):
         end = _CLAUSE_END.search(text, m.end())

@@ -52,6 +52,7 @@ _LACK = re.compile(
 )
 _SUBJECTS = frozenset("we i you they he she it".split())
 _DESCRIBING = ("material", "colour")  # what a thing of a kind is made of or looks like
+_DESCRIBED = frozenset("body one ones finish frame top".split())  # what a material word describes
 # "I haven't seen it": a negation, but not a dislike.
 _UNSEEN = re.compile(
     r"\b(haven'?t|have not|never|not|didn'?t|did not|yet to)\s+(yet\s+)?(seen|watched|heard of|"
@@ -292,7 +293,8 @@ def _part(
     result.hits += hits
     objects = object_positions(tokens)
     # "no more Xiaomi phones", "done with crop tops": phones and tops, not those
-    valued = any(h.facet not in (TYPE_FACET, "item") for h in hits) or bool(_leftover(tokens, hits))
+    known = [w for w in _leftover(tokens, hits) if vocabulary.knows(w)]  # not "anymore"
+    valued = any(h.facet not in (TYPE_FACET, "item") for h in hits) or bool(known)
     for hit in hits:
         if (
             not negated
@@ -337,7 +339,8 @@ def _kind(need: Need, text: str, vocabulary: Vocabulary) -> str | None:
         # nor, once a kind is wanted, a material it may be made of ("steel or glass body")
         described = _DESCRIBING if need.include.get(TYPE_FACET) else ()
         named = {i for h in hits if h.facet == "item" or h.facet in NAME_FACETS
-                 or h.facet in described for i in range(h.start, h.end)}  # fmt: skip
+                 or (h.facet in described and _before_a_kind(tokens, h.end, vocabulary))
+                 for i in range(h.start, h.end)}  # fmt: skip
         kind, phrase = vocabulary.kinds.read_phrase(
             ["" if i in named else t for i, t in enumerate(tokens)], parts
         )
@@ -492,13 +495,31 @@ def by_position(text: str, shown: list[str]) -> tuple[list[str], str]:
     return picked, _ORDINAL.sub(" ", text)
 
 
+def _before_a_kind(tokens: Sequence[str], at: int, vocabulary: Vocabulary) -> bool:
+    """Whether a type word (or "body", "one", "ones") follows position `at`: the word before
+    it describes that thing ("steel or glass body", "a glass one"), it is not the thing."""
+    after = tokens[at : at + 2]
+    return bool(after) and (after[0] in _DESCRIBED or bool(vocabulary.kinds.read(list(after[:1]))))
+
+
+def _clause_at(text: str, at: int) -> str:
+    """The clause of `text` that holds position `at`."""
+    start = max((m.end() for m in _CLAUSE.finditer(text) if m.end() <= at), default=0)
+    end = next((m.start() for m in _CLAUSE.finditer(text) if m.start() > at), len(text))
+    return text[start:end]
+
+
 def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understanding) -> str:
     """ "the second one", "#3", "not that one", "more like the Nokia": items just shown.
     Returns the text without the words that named them."""
     shown = need.last_shown
     if not shown:
         return text
-    negated = bool(negation.cue(text))
+    named = [m for m in (_ORDINAL.search(text), _THAT_ONE.search(text), _MORE_LIKE.search(text))
+             if m]  # fmt: skip
+    # a refusal of the item is said in the clause that names it ("I like the second one, apart
+    # from the colour" likes it)
+    negated = bool(named) and bool(negation.cue(_clause_at(text, min(m.start() for m in named))))
     picked, _ = by_position(text, shown)
     if not picked and _THAT_ONE.search(text):
         picked.append(shown[0])

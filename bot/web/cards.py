@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from bot.explaining.explain import best_clause
 from retrieval.amounts import format_price
+from retrieval.text import normalize
 
 MAX_CHIPS = 3
 MAX_CHIP_TEXT = 60
@@ -136,7 +137,12 @@ def evidence_chips(evidence: list[dict[str, Any]]) -> list[tuple[str, str]]:
         name, _, value = str(e.get("part") or "").partition(": ")
         if not text or not value or field in ("item", "title"):
             continue  # "need" (the whole request) has no value of its own
-        words = value if field == "facets" and name != "want" else best_clause(text, value)
+        has = (
+            field == "facets"
+            and name != "want"
+            and f" {normalize(value)} " in f" {normalize(text)} "
+        )
+        words = value if has else best_clause(text, value)  # the item's value, not the asked one
         if field == "facets" and words == text.rstrip("."):
             continue  # no part of the facet line says the want: the line itself is no fact
         seen.setdefault(words.strip(), FIELD_NAMES.get(field, field))

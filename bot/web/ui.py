@@ -8,10 +8,9 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.engine import Turn
-from bot.state import DialogueState, Need
+from bot.state import DialogueState
 from bot.web.cards import CSS, card, need_summary, variant_names, variants, weight_chart
 from bot.web.services import Services, logged_client
-from retrieval.text import normalize
 from retrieval.types import FACET as TYPE_FACET
 
 EXAMPLES = {
@@ -91,7 +90,11 @@ class Controller:
         kept = turn.reply_key in ("item", "policy") or turn.action == "ask"
         if kept and shown and shown.get("items"):
             marks = {i: ASKED for i in turn.asked_about} | dict(shown.get("marks") or {})
-            items = [i for i in shown["items"] if _still_wanted(i, turn.state.need)]
+            # never a card the person has since refused (seen in Chromium: after "not that
+            # brand" the bot asked back and the refused brand's cards stayed)
+            need = turn.state.need
+            items = [i for i in shown["items"]
+                     if not need.refuses(i["id"], i["title"], i.get("attributes"))]  # fmt: skip
             view = {**shown, "items": items, "options": view["options"], "marks": marks,
                     "need": view["need"]}  # fmt: skip
         yield [*history, reply], state.session_id, view
@@ -155,17 +158,6 @@ def chat_text(turn: Turn, reply: str) -> str:
         return f"{lead[:-1]}, on the cards, each with why it fits."
     picks = f"{len(turn.items)} pick" + ("s" if len(turn.items) > 1 else "")
     return f"{lead}\n\nI've put {picks} on the cards, each with why it fits."
-
-
-def _still_wanted(item: dict[str, Any], need: Need) -> bool:
-    """Whether a card kept on screen is not one the person has since refused (seen in
-    Chromium: after "not that brand" the bot asked back and the refused brand's cards stayed)."""
-    facets = item.get("attributes") or {}
-    refused = any(set(values) & set(facets.get(facet) or ())
-                  for facet, values in need.exclude.items())  # fmt: skip
-    title = f" {normalize(item['title'])} "
-    said = any(f" {normalize(a)} " in title for a in need.avoid)
-    return not (refused or said or item["id"] in need.disliked)
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
