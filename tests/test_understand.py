@@ -330,3 +330,9 @@ def test_a_shown_item_is_refused_only_in_the_clause_that_names_it(vocabulary):
     assert need.liked == ["m2"] and not need.disliked
     understand(need, "not the first one", vocabulary)
     assert need.disliked == ["m1"]
+
+
+def test_within_one_message_a_refusal_stands():
+    need = _turns("a case, any colour except black, the whole flat is black already")
+    assert need.exclude == {"colour": ["Black"]} and "colour" not in need.include
+    assert _turns("a case, not black", "actually black is fine").include["colour"] == ["Black"]

@@ -13,6 +13,8 @@ One phrase is one line here and one row in tests/test_understand.py.
 import re
 from collections.abc import Callable
 
+from bot.understanding.vocabulary import STOPWORDS
+
 # Before what is refused. Longest first where one begins another ("not a fan of" before "not").
 BEFORE = (
     "anything but", "anything except", "anything other than", "everything but", "all but",
@@ -44,6 +46,9 @@ AFTER = (
 )  # fmt: skip
 # Words before a postfix cue that refuse nothing: "hmm no thanks" turns the list down.
 FILLERS = frozenset("hmm hm um uh er ok okay oh ah well yeah so and but thanks".split())
+# Words before "free" that are no ingredient: "feel free", "totally free", "something free".
+NOT_FREED = frozenset("feel totally completely entirely something anything stay set break "
+                      "comes come came shipping delivery".split())  # fmt: skip
 # "<word>-free" that is a quality, not a refusal of the word: "hands-free", "wrinkle-free".
 FREE_QUALITIES = frozenset("hands wrinkle scratch hassle tax duty toll stress worry clutter care "
                            "maintenance tangle rust spill leak drip lint glare fog streak smudge "
@@ -63,7 +68,7 @@ _KINDS_OF = frozenset("one ones kind kinds type types those these".split())
 _JOINS = re.compile(r"\b(?:but|and|however|so|because|though)\b\s*", re.I)
 _NON = re.compile(r"\bnon[\s-]+(?P<thing>[a-z][\w-]*)", re.I)
 _CLAUSE_END = re.compile(r"[.;!?\n,]")
-_FREE = re.compile(r"\b(?P<thing>[a-z]{3,})-free\b", re.I)  # hyphened: "free" alone is a price
+_FREE = re.compile(r"\b(?P<thing>[a-z]{3,})[\s-]+free\b", re.I)
 
 
 def cue(clause: str) -> re.Match[str] | None:
@@ -102,7 +107,8 @@ def prefixed(text: str, says: Callable[[str], bool] = lambda phrase: False) -> s
         m
         for pattern in (_NON, _FREE)
         for m in pattern.finditer(text)
-        if m["thing"].lower() not in FREE_QUALITIES and not says(m[0].replace("-", " "))
+        if m["thing"].lower() not in FREE_QUALITIES | NOT_FREED | STOPWORDS
+        and not says(m[0].replace("-", " "))
     ]
     for m in sorted(forms, key=lambda m: m.start(), reverse=True):
         end = _CLAUSE_END.search(text, m.end())

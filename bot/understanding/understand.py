@@ -196,6 +196,7 @@ def understand(
     result.content |= bool(measures or result.kind)
     positive: dict[str, list[str]] = {}
     wants: list[str] = []
+    refused_before = {(f, v) for f, vs in need.exclude.items() for v in vs}
     for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
         if _ANY.search(clause):
             continue
@@ -218,7 +219,11 @@ def understand(
     if readings:
         need.readings = readings
     additive = bool(_ADDITIVE.search(text))
+    # within one message a refusal stands: "any colour except white, the whole flat is white
+    # already" refuses white (a later message may take it back: "actually white is fine")
+    refused = {(f, v) for f, vs in need.exclude.items() for v in vs} - refused_before
     for facet, values in positive.items():
+        values = [v for v in values if (facet, v) not in refused]
         for n, value in enumerate(values):
             need.want_value(facet, value, replace=n == 0 and not additive)
     if wants and not result.referenced:
