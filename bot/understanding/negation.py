@@ -59,9 +59,11 @@ _PATTERN = "|".join(
     for cue in sorted({*BEFORE, *OPENING}, key=len, reverse=True)
 )
 _BEFORE = re.compile(rf"\b(?:{_PATTERN})\b", re.I)
+THING_CHARS = 80  # the most a postfix refusal reaches back (bounded: a 50,000-character message
+# must not cost a quadratic search)
 # The refused words after a postfix cue run back to the start of their part of the clause.
 _AFTER = re.compile(
-    rf"(?P<thing>[^.;!?\n,]*?[\w)])\s*(?:{'|'.join(AFTER)})(?=\W|$)",
+    rf"(?P<thing>[^.;!?\n,]{{0,{THING_CHARS}}}?[\w)])\s*(?:{'|'.join(AFTER)})(?=\W|$)",
     re.I,
 )
 _KINDS_OF = frozenset("one ones kind kinds type types those these".split())

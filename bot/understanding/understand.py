@@ -299,7 +299,7 @@ def _part(
     objects = object_positions(tokens)
     # "no more Xiaomi phones", "done with crop tops": phones and tops, not those
     known = [w for w in _leftover(tokens, hits) if vocabulary.knows(w)]  # not "anymore"
-    valued = any(h.facet not in (TYPE_FACET, "item") for h in hits) or bool(known)
+    valued = any(h.facet not in (TYPE_FACET, "item", "category") for h in hits) or bool(known)
     for hit in hits:
         if (
             not negated
