@@ -354,3 +354,9 @@ def test_key_facts_are_said_once_in_a_shoppers_numbers():
     assert not any("inch" in t for t in texts)  # an accessory's size is the phone it fits
     said = explain_all(banks, Need(wants=["a big battery"], ranges={"battery_mah": Range(min=1)}))
     assert said[1].count("20,000") + said[1].count("20000") == 1  # the most, not said again
+
+
+def test_a_draft_that_loops_is_not_shown():
+    chat = ScriptedChat(replies=["It is a Samsung phone, a Samsung phone, a Samsung phone."])
+    [out] = Explainer(load_prompts(), chat, NAMES, draft_top=1).explain([scored()], need(), usd)
+    assert out.accepted == 0 and "a Samsung phone, a Samsung phone" not in out.text

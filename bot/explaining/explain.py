@@ -117,7 +117,7 @@ class Explainer:
         always, after the first, the asked-for parts it misses (`missed`)."""
         grounds = self.grounds(pick, need, price_text, [*apart, *missed])
         checks = verify(whole_sentences(draft), grounds)
-        passed = [c for c in checks if c.ok and grounds.tells(c)]
+        passed = [c for c in checks if c.ok and grounds.tells(c) and not repeats(c.sentence)]
         why = [p for c in checks
                for p in (c.problems or ([] if grounds.tells(c) else ["no item fact"]))]  # fmt: skip
         out = Explanation("", [], draft, len(checks), len(passed), why)
@@ -169,6 +169,14 @@ class Explainer:
         if compared:
             grounds = replace(grounds, fields=grounds.fields | {standing.FIELD: " ".join(compared)})
         return grounds
+
+
+def repeats(sentence: str, n: int = 3) -> bool:
+    """Whether a sentence says the same n words twice: a small model's loop ("a TUMI 19 Degree
+    phone case, a TUMI 19 Degree phone case"), true but no explanation."""
+    words = normalize(sentence).split()
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return len(grams) != len(set(grams))
 
 
 def whole_sentences(text: str) -> str:
