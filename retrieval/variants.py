@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval.enrich import COLOURS, MULTIWORD_COLOURS, link_words
-from retrieval.quantities import find_quantities, format_number
+from retrieval.quantities import LABELS, find_quantities, format_number
 from retrieval.records import Item
 from retrieval.text import clean_text
 from retrieval.types import FACET as TYPE_FACET
@@ -36,6 +36,7 @@ COMMON_MIN_ITEMS = 20  # ... among at least this many items of the type
 COLOUR_FACETS = ("colour", "color")
 _VARIANT_QUANTITIES = frozenset({"storage_gb", "ram_gb", "length_cm", "width_cm", "depth_cm",
                                  "height_cm", "size_in", "volume_ml", "weight_g"})  # fmt: skip
+_LABELLED = _VARIANT_QUANTITIES | {"battery_mah"}  # the measures a variant's label may name
 
 
 @dataclass(frozen=True)
@@ -172,16 +173,12 @@ class Products:
         return " ".join(words), [p for p in removed if unique.pop(p.lower(), None)]
 
 
-_MEASURE_UNITS = {"storage_gb": "GB", "ram_gb": "GB RAM", "battery_mah": "mAh", "size_in": "in",
-                  "width_cm": "cm wide", "height_cm": "cm high", "depth_cm": "cm deep",
-                  "length_cm": "cm long", "volume_ml": "ml", "weight_g": "g"}  # fmt: skip
-
-
 def _apart(item: Item) -> tuple[tuple[str, ...], ...]:
     """What may tell the item from another of its product, most telling first: its colours,
     its measures, the words of its link's last part (IKEA's ".../franklin-bar-stool-black-
     black-504": where two links part, the rest of one names what it is)."""
     colours = tuple(v for f in COLOUR_FACETS for v in item.facets.get(f, ()))
     measures = tuple(f"{format_number(item.numbers[n])} {unit}"
-                     for n, unit in _MEASURE_UNITS.items() if n in item.numbers)  # fmt: skip
+                     for n, unit in LABELS.items()
+                     if n in item.numbers and n in _LABELLED)  # fmt: skip
     return colours, measures, tuple(link_words(item.url).split())
