@@ -48,6 +48,8 @@ class Need(BaseModel):
     suits: list[str] = Field(default_factory=list)  # what the thing is for ("iphone 7", "mom"):
     # matched against the items' text, never a filter
     named: str = ""  # the words that named the type ("tv bench"): items saying them come first
+    told: list[str] = Field(default_factory=list)  # words of the shopper's story, not of what
+    # they ask for ("freezing in my study"): searched by meaning, never matched as words
     readings: list[str] = Field(default_factory=list)  # how the latest request's phrases were
     # read, for the "Why these?" panel ("for my mom": words to match, not a filter)
 
@@ -55,6 +57,12 @@ class Need(BaseModel):
         parts = self.wants[-MAX_WANTS:]
         parts += [", ".join(values) for values in self.include.values() if values]
         return ". ".join(parts)
+
+    def words_to_match(self) -> str:
+        """The query's words that name what is wanted, for lexical matching: the story's words
+        left out (they are searched by meaning)."""
+        told = set(self.told)
+        return " ".join(w for w in normalize(self.query_text()).split() if w not in told)
 
     def constraints(self) -> int:
         """How many hard constraints the need carries (facet values and bounded ranges)."""

@@ -30,6 +30,7 @@ REQUESTS = Path(__file__).with_name("natural_requests.yaml")
 # Written by a helper that never saw the code, before the change it measures; never tuned on.
 HELD_OUT = Path(__file__).with_name("natural_heldout.yaml")
 SITUATIONS = Path(__file__).with_name("natural_situations.yaml")  # by a helper; tuned on
+SITUATIONS_HELD_OUT = Path(__file__).with_name("natural_situations_heldout.yaml")
 CHINESE = Path(__file__).with_name("natural_chinese.yaml")  # by a helper; tuned on
 REFINEMENTS = Path(__file__).with_name("natural_refinements.yaml")  # by a helper; tuned on
 REFINEMENTS_HELD_OUT = Path(__file__).with_name("natural_refinements_heldout.yaml")
@@ -38,6 +39,8 @@ _HELPER = "written by a helper that never saw the code"
 SETS = {
     "held_out": (HELD_OUT, "natural-heldout", f"{_HELPER}, before the change; never tuned on"),
     "situations": (SITUATIONS, "natural-situations", f"{_HELPER}; a development set, tuned on"),
+    "situations_held_out": (SITUATIONS_HELD_OUT, "natural-situations-heldout",
+                            f"{_HELPER}; never tuned on"),
     "chinese": (CHINESE, "natural-chinese", f"{_HELPER}; a development set, tuned on"),
     "refinements": (REFINEMENTS, "natural-refinements",
                     f"{_HELPER}; a development set, tuned on"),
@@ -243,6 +246,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="situations and follow-ups written by a helper (eval/natural_situations.yaml), "
         "tuned on",
+    )
+    parser.add_argument(
+        "--situations-held-out",
+        action="store_true",
+        help="50 more situations by another helper (eval/natural_situations_heldout.yaml), "
+        "never tuned on",
     )
     parser.add_argument(
         "--chinese",

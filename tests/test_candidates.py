@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -151,3 +152,32 @@ def test_items_sharing_facet_values_with_a_liked_item_rank_first(tmp_path):
     assert [c.parts["shared"] for c in found] == pytest.approx([0.5, 0.5 / 3, 0.0])
     nobody = retrieve(store, "films", need, liked, weights=w)
     assert {c.parts["shared"] for c in nobody} == {0.0}
+
+
+def test_the_need_leans_toward_what_its_nearest_items_agree_on(tmp_path):
+    """Pseudo-relevance feedback: one kettle is the single nearest item to "no hot water in the
+    morning", but four water heaters follow it; moved toward their mean, the need ranks the
+    heaters first. Without feedback the kettle stays first."""
+
+    class Table:  # each item's vector by a word of its text; the heaters spread a little
+        name, dimension = "table", 3
+
+        def embed(self, texts):
+            out = []
+            for t in texts:
+                n = sum(map(ord, t)) % 3 - 1  # -1, 0 or 1
+                v = [0.8, 0.6, 0.0] if "kettle" in t else [0.78, -0.6, 0.17 * n]
+                out.append(np.array(v, np.float32) / np.linalg.norm(v))
+            return np.array(out)
+
+    store = ItemStore(make_client(tmp_path / "data"))
+    rows = [{"id": "kettle", "name": "Electric kettle"}] + [
+        {"id": f"h{n}", "name": f"Water heater {n}"} for n in range(4)
+    ]
+    (tmp_path / "shop.json").write_text(json.dumps(rows))
+    ingest(tmp_path / "shop.json", "shop", store, Table(), progress=False)
+    need = NeedVectors("", np.array([1.0, 0.0, 0.0], np.float32))
+    alone = Weights(lexical=0, popularity=0, fields=False, feedback=0)
+    assert retrieve(store, "shop", need, Constraints(), weights=alone)[0].item.id == "kettle"
+    fed = retrieve(store, "shop", need, Constraints(), weights=replace(alone, feedback=1.0))
+    assert fed[0].item.id.startswith("h") and fed[-1].item.id == "kettle"

@@ -141,6 +141,21 @@ def test_words_that_are_a_sentence_are_repeated_as_said_not_as_wanted():
     assert out.text.startswith('You said she mostly calls and texts: its description says "Talk')
 
 
+def test_a_story_is_repeated_as_said_not_as_wanted():
+    """ "You wanted the kids keep spilling juice on the sofa" was seen in Chromium: the
+    shopper told a story (bot/understanding/grammar.py), and it is repeated as said."""
+    cover = Item(id="e", title="EKTORP", description="Cover for sofa, washable", price=75.0,
+                 facets={"type": ("cover",)})  # fmt: skip
+    want = "the kids keep spilling juice on the sofa"
+    said = Evidence(f"want: {want}", "description", cover.description, 0.5, 0.8)
+    told = Need(wants=[want], told=["kids", "spilling", "juice", "sofa"])
+    [out] = Explainer(load_prompts(), None, NAMES).explain([scored(cover, (said,))], told, usd)
+    assert out.text.startswith(f"You said {want}: its description says")
+    [out] = Explainer(load_prompts(), None, NAMES).explain([scored(cover, (said,))],
+                                                           Need(wants=[want]), usd)  # fmt: skip
+    assert out.text.startswith(f"You wanted {want}")  # without the reading, as before
+
+
 def test_clauses_that_tie_are_quoted_together():
     chair = Item(id="c", title="LACKO", description="Chair, outdoor", price=149.0,
                  facets={"type": ("chair",)})  # fmt: skip

@@ -24,6 +24,7 @@ from bot.engine.reply import Replier
 from bot.explaining.explain import Explainer
 from bot.state import DialogueState, Message, Need
 from bot.understanding.chinese import Translator, is_chinese
+from bot.understanding.grammar import Grammar
 from bot.understanding.likelihood import TypeLikelihood
 from bot.understanding.llm_reading import NeedReader, merge
 from bot.understanding.meaning import Guess
@@ -82,9 +83,11 @@ class Engine:
         config: EngineConfig | None = None,
         knowledge: CatalogKnowledge | None = None,
         translator: Translator | None = None,
+        grammar: Grammar | None = None,
     ) -> None:
         self.embedder = embedder
         self.translator = translator or Translator()  # loads its dictionary when first used
+        self.grammar = grammar or Grammar()  # loads its parser when first used
         self.store = store
         self.prompts = prompts
         self.chat = chat
@@ -113,7 +116,8 @@ class Engine:
         catalogs (benchmarks compare configurations on one store)."""
         return Engine(embedder=self.embedder, store=self.store, prompts=self.prompts,
                       chat=chat or self.chat, config=replace(self.config, **config),
-                      knowledge=self.knowledge, translator=self.translator)  # fmt: skip
+                      knowledge=self.knowledge, translator=self.translator,
+                      grammar=self.grammar)  # fmt: skip
 
     @property
     def k(self) -> int:
@@ -277,11 +281,13 @@ class Engine:
             return self.store.get(state.catalog, state.need.last_shown)
 
         vocabulary = self.vocabulary(state.catalog)
-        if is_chinese(text):  # read in English words; the message is kept as written
-            text = self.translator.english(text, vocabulary.knows)
+        grammar: Grammar | None = self.grammar
+        if is_chinese(text):  # read in English words (no English grammar to read in them)
+            text, grammar = self.translator.english(text, vocabulary.knows), None
         text, corrections = self.knowledge.speller(state.catalog).correct(text)
         before = "; ".join(state.need.wants[-2:])
-        understood = understand(state.need, text, vocabulary, shown, self._guesser(state.catalog))
+        understood = understand(state.need, text, vocabulary, shown, self._guesser(state.catalog),
+                                grammar)  # fmt: skip
         understood.corrections = corrections
         if self._reader is not None:
             context = f"Said before: {before}" if before else ""
@@ -334,6 +340,8 @@ class Engine:
     ) -> list[Scored]:
         need = state.need
         weights = self.weights if state.theta is None else replace(self.weights, theta=state.theta)
+        if need.include.get(TYPE_FACET):  # the kind is known: its filter focuses the search,
+            weights = replace(weights, feedback=0.0)  # no need to lean on the nearest items
         constraints = constraints or self.constraints(need, more)
         vocabulary = self.vocabulary(state.catalog)
         titled = {p: vocabulary.titles_saying(p) for p in need.avoid[-MAX_PARTS:]}
@@ -459,7 +467,7 @@ class Engine:
         vectors = list(self.embedder.embed(texts)) if texts else []
         whole_vector = vectors.pop(0) if whole else None  # parts exist only with a whole need
         labelled = [(label, v) for (label, _), v in zip(parts + avoid, vectors, strict=True)]
-        return NeedVectors(whole, whole_vector, tuple(labelled[: len(parts)]),
+        return NeedVectors(need.words_to_match(), whole_vector, tuple(labelled[: len(parts)]),
                            tuple(labelled[len(parts) :]),
                            tuple(need.suits + ([need.named] if need.named else [])))  # fmt: skip
 

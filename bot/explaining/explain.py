@@ -212,7 +212,10 @@ def templates(
                             MAX_QUOTE)  # fmt: skip
             if quote and quote not in quoted:
                 quoted.add(quote)
-                wanted = "said" if _CLAUSE.match(want) else "wanted"  # "she mostly calls"
+                # "You said she mostly calls", "You said the kids keep spilling juice on the
+                # sofa" (a story, bot/understanding/grammar.py): not "You wanted" them
+                story = _CLAUSE.match(want) or set(normalize(want).split()) & set(need.told)
+                wanted = "said" if story else "wanted"
                 out.append(f'You {wanted} {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
     # one quote, then what sets it apart: a second quote is often the same on every card
     out[1:1] = apart

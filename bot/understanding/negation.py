@@ -28,6 +28,9 @@ BEFORE = (
     "dislikes", "hate", "hated", "hates", "never", "nothing", "none", "not", "no", "don't",
     "do not", "didn't", "did not", "doesn't", "does not", "isn't", "wasn't", "aren't", "won't",
 )  # fmt: skip
+# The cues above that are only a negation, which may state a fact rather than refuse.
+BARE = frozenset(("never", "nothing", "none", "not", "no", "don't", "do not", "didn't", "did not",
+                  "doesn't", "does not", "isn't", "wasn't", "aren't", "won't"))  # fmt: skip
 # Cues that refuse only when they open the clause, after at most its subject: "hold the salt",
 # "I'm done with crop tops", "she's over pink"; not "a stand to hold the phone", "when I'm done
 # with the gym", "I'm over budget".
@@ -71,6 +74,13 @@ _JOINS = re.compile(r"\b(?:but|and|however|so|because|though)\b\s*", re.I)
 _NON = re.compile(r"\bnon[\s-]+(?P<thing>[a-z][\w-]*)", re.I)
 _CLAUSE_END = re.compile(r"[.;!?\n,]")
 _FREE = re.compile(r"\b(?P<thing>[a-z]{3,})[\s-]+free\b", re.I)
+
+
+def by_word(found: re.Match[str]) -> bool:
+    """Whether a cue turns something down by its own words ("steer clear of", "done with",
+    "hate"), not by a bare negation ("not", "never", "doesn't"), which may state a fact
+    instead ("my phone doesn't last"): bot/understanding/grammar.py tells those apart."""
+    return " ".join(found[0].lower().replace("’", "'").split()) not in BARE
 
 
 def cue(clause: str) -> re.Match[str] | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.state import Need, Range
 from bot.understanding import negation
 from bot.understanding.budget import parse_ranges
+from bot.understanding.grammar import Grammar, Reading
 from bot.understanding.kinds import (
     FOR_FACETS,
     OBJECT_WORDS,
@@ -34,6 +35,7 @@ from retrieval.text import singular
 from retrieval.types import FACET as TYPE_FACET
 from retrieval.types import GENERIC, types_of_name
 
+MAX_TOLD = 60  # story words kept from earlier messages (the query holds the last few wants)
 # Clauses; not the "but" of "anything but X", which is the negation itself.
 _CLAUSE = re.compile(
     r"[.;!?\n]+|,\s*|(?<!anything)(?<!everything)(?<!nothing)(?<!all)\s+\bbut\b\s+|"
@@ -159,10 +161,12 @@ def understand(
     vocabulary: Vocabulary,
     shown: Callable[[], Sequence[Item]] = list,
     guess: Callable[[str, str, frozenset[str]], Guess] | None = None,
+    grammar: Grammar | None = None,
 ) -> Understanding:
     """Fold one user message into `need` (in place) and say what it did. `guess`: the kinds of
     thing a message needs by meaning (bot/understanding/meaning.py), asked only when no word of
-    it names one and none is wanted yet."""
+    it names one and none is wanted yet. `grammar`: which words ask and which tell the story
+    (bot/understanding/grammar.py); the story's words name no type or value to filter by."""
     result = Understanding()
     if _START_OVER.search(text):
         need.clear()
@@ -181,11 +185,14 @@ def understand(
     _any(need, text, pending, vocabulary)
     text = _references(need, _of_shown(need, text, vocabulary, shown, result), vocabulary, result)
     priced = _ranges(need, text, shown, result)
-    result.kind = _kind(need, text, vocabulary)
+    reading = grammar.read(text) if grammar is not None else Reading()
+    asked = _refusals_kept(text, reading.asked(text))  # "we eat on the sofa" asks no sofa
+    _tell(need, reading.told_words(text), asked)
+    result.kind = _kind(need, asked, vocabulary)
     if result.kind is None and not need.include.get(TYPE_FACET):  # "a big screen": a phone
         carried = {k: set(q) for k, q in vocabulary.type_quantiles.items()}
         sizes = vocabulary.facets.get(TYPE_FACET, {})
-        result.kind = implied(normalize(text).split(), carried, sizes)
+        result.kind = implied(normalize(asked).split(), carried, sizes)
         if result.kind:
             need.want_value(TYPE_FACET, result.kind, replace=True)
     wanted = need.include.get(TYPE_FACET, [None])[0]
@@ -197,18 +204,20 @@ def understand(
     positive: dict[str, list[str]] = {}
     wants: list[str] = []
     refused_before = {(f, v) for f, vs in need.exclude.items() for v in vs}
-    for clause in filter(None, (c.strip() for c in _CLAUSE.split(text) if c)):
-        if _ANY.search(clause):
+    for start, end in _clauses(text):
+        said, clause = text[start:end], asked[start:end]
+        if _ANY.search(said):
             continue
-        if _UNSEEN.search(clause):
-            _neutral(need, vocabulary.match(normalize(clause).split()), result)
+        if _UNSEEN.search(said):
+            _neutral(need, vocabulary.match(normalize(said).split()), result)
             continue
         cue = negation.cue(clause)
         head, tail = (clause[: cue.start()], clause[cue.end() :]) if cue else (clause, "")
-        if _part(need, head, False, pending, vocabulary, result, positive):
-            wants.append(head.strip())
+        told = head.split() != said[: len(head)].split()  # the story: what it means, for search
+        if _part(need, head, False, pending, vocabulary, result, positive) or told:
+            wants.append(said[: len(head)].strip())
         _part(need, tail, True, pending, vocabulary, result, positive)
-    suits = [s for c in _CLAUSE.split(text) if c and (s := _suits(c))]
+    suits = [s for start, end in _clauses(asked) if (s := _suits(asked[start:end]))]
     suits += [m for m in _models(text) if not any(m in s for s in suits)] if result.kind else []
     usage = read_usage(text, vocabulary.values("gender"))
     if usage.gender and usage.gender not in need.include.get("gender", []):
@@ -234,6 +243,35 @@ def understand(
         wants or result.hits or result.referenced or result.rejected
     )
     return result
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Where each clause of the text starts and ends (it may hold spaces at either end)."""
+    spans, start = [], 0
+    for cut in _CLAUSE.finditer(text):
+        spans.append((start, cut.start()))
+        start = cut.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _refusals_kept(text: str, asked: str) -> str:
+    """`asked` with every clause that turns something down by its own words ("I'm done with
+    crop tops", "steer clear of Indian Terrain") as written: a refusal is never the story."""
+    for start, end in _clauses(text):
+        found = negation.cue(text[start:end])
+        if found and negation.by_word(found):
+            asked = asked[:start] + text[start:end] + asked[end:]
+    return asked
+
+
+def _tell(need: Need, told: Sequence[str], asked: str) -> None:
+    """Remember the story's words that the message does not also ask with: search matches
+    them by meaning, never as words ("it's freezing in my study" is not about study notebooks)."""
+    said = set(normalize(asked).split())
+    words = {w for w in normalize(" ".join(told)).split() if w not in said}
+    kept = [w for w in need.told if w not in said]
+    need.told = [*kept, *sorted(words - set(kept))][-MAX_TOLD:]
 
 
 def _needed(lack: re.Match[str], vocabulary: Vocabulary) -> str:
