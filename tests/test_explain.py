@@ -142,8 +142,8 @@ def test_words_that_are_a_sentence_are_repeated_as_said_not_as_wanted():
 
 
 def test_a_story_is_repeated_as_said_not_as_wanted():
-    """ "You wanted the kids keep spilling juice on the sofa" was seen in Chromium: the
-    shopper told a story (bot/understanding/grammar.py), and it is repeated as said."""
+    """A story (its words read as told by bot/understanding/grammar.py) is repeated as said:
+    "You said the kids keep spilling juice on the sofa", not "You wanted ..."."""
     cover = Item(id="e", title="EKTORP", description="Cover for sofa, washable", price=75.0,
                  facets={"type": ("cover",)})  # fmt: skip
     want = "the kids keep spilling juice on the sofa"
@@ -153,7 +153,10 @@ def test_a_story_is_repeated_as_said_not_as_wanted():
     assert out.text.startswith(f"You said {want}: its description says")
     [out] = Explainer(load_prompts(), None, NAMES).explain([scored(cover, (said,))],
                                                            Need(wants=[want]), usd)  # fmt: skip
-    assert out.text.startswith(f"You wanted {want}")  # without the reading, as before
+    assert out.text.startswith(f"You wanted {want}")  # not read as a story
+    one = Need(wants=[want], told=["the", "juice"])  # a word or two of it told: still wanted
+    [out] = Explainer(load_prompts(), None, NAMES).explain([scored(cover, (said,))], one, usd)
+    assert out.text.startswith(f"You wanted {want}")
 
 
 def test_clauses_that_tie_are_quoted_together():

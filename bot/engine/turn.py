@@ -152,10 +152,11 @@ class Engine:
         return list(stale)
 
     def warm(self, catalog: str) -> None:
-        """Read what a catalog's first turn would (vocabulary, priors, index, speller,
+        """Read what a catalog's first turn would (vocabulary, priors, index, speller, parser,
         explainer) ahead of it."""
         self.vocabulary(catalog), self.priors(catalog), self.knowledge.index(catalog)
         self.knowledge.speller(catalog)
+        self.grammar.load()
         if self.config.kinds_by != "words":
             self.knowledge.meaning(catalog)
         self.explainer(catalog)

@@ -214,8 +214,7 @@ def templates(
                 quoted.add(quote)
                 # "You said she mostly calls", "You said the kids keep spilling juice on the
                 # sofa" (a story, bot/understanding/grammar.py): not "You wanted" them
-                story = _CLAUSE.match(want) or set(normalize(want).split()) & set(need.told)
-                wanted = "said" if story else "wanted"
+                wanted = "said" if _CLAUSE.match(want) or _told(want, need) else "wanted"
                 out.append(f'You {wanted} {want}: its {FIELD_LABELS[e.field]} says "{quote}".')
     # one quote, then what sets it apart: a second quote is often the same on every card
     out[1:1] = apart
@@ -223,6 +222,12 @@ def templates(
     if more and not quoted:
         out.append(f'Its description says "{more}".')
     return out + restated(item, need, price_text, apart) if len(out) < MAX_SENTENCES else out
+
+
+def _told(words: str, need: Need) -> bool:
+    """Whether most of these words are of the shopper's story, not of what they asked for."""
+    content = [w for w in normalize(words).split() if w not in STOPWORDS]
+    return bool(content) and sum(w in need.told for w in content) * 2 > len(content)
 
 
 def restated(item: Item, need: Need, price_text: Any, apart: Sequence[str] = ()) -> list[str]:

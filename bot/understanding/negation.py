@@ -57,6 +57,8 @@ FREE_QUALITIES = frozenset("hands wrinkle scratch hassle tax duty toll stress wo
                            "maintenance tangle rust spill leak drip lint glare fog streak smudge "
                            "fingerprint clog trouble pain risk".split())  # fmt: skip
 
+# Every word of a cue ("steer", "clear", "stand"): a reader of kinds leaves them be.
+CUE_WORDS = frozenset(w.replace("'", "") for cue in (*BEFORE, *OPENING) for w in cue.split())
 _PATTERN = "|".join(
     re.escape(cue).replace("'", "['’]?").replace(r"\ ", r"\s+")
     for cue in sorted({*BEFORE, *OPENING}, key=len, reverse=True)

@@ -187,12 +187,12 @@ def understand(
     priced = _ranges(need, text, shown, result)
     reading = grammar.read(text) if grammar is not None else Reading()
     asked = _refusals_kept(text, reading.asked(text))  # "we eat on the sofa" asks no sofa
-    _tell(need, reading.told_words(text), asked)
-    result.kind = _kind(need, asked, vocabulary)
+    _tell(need, reading, text, asked)
+    result.kind = _kind(need, _refusals_kept(text, reading.naming(text)), vocabulary)
     if result.kind is None and not need.include.get(TYPE_FACET):  # "a big screen": a phone
         carried = {k: set(q) for k, q in vocabulary.type_quantiles.items()}
         sizes = vocabulary.facets.get(TYPE_FACET, {})
-        result.kind = implied(normalize(asked).split(), carried, sizes)
+        result.kind = implied(normalize(reading.naming(text)).split(), carried, sizes)
         if result.kind:
             need.want_value(TYPE_FACET, result.kind, replace=True)
     wanted = need.include.get(TYPE_FACET, [None])[0]
@@ -265,13 +265,22 @@ def _refusals_kept(text: str, asked: str) -> str:
     return asked
 
 
-def _tell(need: Need, told: Sequence[str], asked: str) -> None:
-    """Remember the story's words that the message does not also ask with: search matches
-    them by meaning, never as words ("it's freezing in my study" is not about study notebooks)."""
+def _tell(need: Need, reading: Reading, text: str, asked: str) -> None:
+    """Remember the story's content words, and the words of its stated negations ("doesn't"),
+    that the message does not also ask with: search matches them by meaning, never as words
+    ("it's freezing in my study" is not about study notebooks). Oldest go first."""
+    negations = [_word_at(text, start) for start, _ in reading.stated_negations]
     said = set(normalize(asked).split())
-    words = {w for w in normalize(" ".join(told)).split() if w not in said}
+    words = normalize(" ".join([*reading.told_content, *negations])).split()
     kept = [w for w in need.told if w not in said]
-    need.told = [*kept, *sorted(words - set(kept))][-MAX_TOLD:]
+    need.told = list(dict.fromkeys(w for w in [*kept, *words] if w not in said))[-MAX_TOLD:]
+
+
+def _word_at(text: str, at: int) -> str:
+    """The whole word around a position: "doesn't" for the "n't" spaCy splits off."""
+    start = max((m.end() for m in re.finditer(r"[^\w'’]", text[:at])), default=0)
+    end = re.search(r"[^\w'’]|$", text[at:])
+    return text[start : at + (end.start() if end else 0)]
 
 
 def _needed(lack: re.Match[str], vocabulary: Vocabulary) -> str:
