@@ -374,3 +374,23 @@ def test_asking_for_more_shows_only_unseen_items_then_says_there_are_none(shop, 
     assert shown and not shown & {i.id for i in later.items}
     if not later.items:
         assert later.reply.startswith("That's everything I have that matches")
+
+
+def test_search_leans_on_the_nearest_items_only_while_no_kind_is_known(shop, monkeypatch):
+    """Pseudo-relevance feedback (retrieval/candidates.py) helps a vague need; once a type is
+    wanted its filter focuses the search, and feedback is off."""
+    import bot.engine.turn as turn
+
+    fed: list[float] = []
+    real = turn.retrieve
+
+    def spy(*args, **kwargs):
+        fed.append(kwargs["weights"].feedback)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(turn, "retrieve", spy)
+    need, _ = ask(shop, "my battery is always dead by lunchtime")
+    assert "type" not in need.include and fed and all(f > 0 for f in fed)
+    fed.clear()
+    need, _ = ask(shop, "a case for my iphone 7")
+    assert need.include["type"] == ["case"] and fed and all(f == 0 for f in fed)
