@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.explaining.explain import Explainer, item_data
+from bot.explaining.explain import Explainer, item_data, repeats
 from bot.explaining.verify import Grounds, Names, verify
 from bot.state import Need, Range
 from prompts.loader import load_prompts
@@ -256,6 +256,13 @@ def test_a_draft_keeps_its_verified_sentences_and_the_rest_come_from_templates()
     assert out.accepted == 1 and any("waterproof" in r for r in out.rejected)
     assert ok(out.text, explainer.grounds(scored(), need(), usd))
     assert "".join(s["text"] for s in out.sources()) == out.text
+
+
+def test_a_drafted_loop_or_a_name_said_twice_is_no_explanation():
+    assert repeats("It is a TUMI 19 Degree phone case, a TUMI 19 Degree phone case.")
+    assert repeats("It is a battery replacement for Nokia Nokia Mobile Phones.")
+    assert not repeats("It is a battery for Nokia phones, and it charges in two hours.")
+    assert not repeats("It is very very light.")  # said twice on purpose, not a name
 
 
 def test_a_draft_that_repeats_a_sentence_shows_it_once():

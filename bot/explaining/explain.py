@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -172,11 +173,14 @@ class Explainer:
 
 
 def repeats(sentence: str, n: int = 3) -> bool:
-    """Whether a sentence says the same n words twice: a small model's loop ("a TUMI 19 Degree
-    phone case, a TUMI 19 Degree phone case"), true but no explanation."""
+    """Whether a sentence says the same n words twice, or a name twice in a row: a small model's
+    loop ("a TUMI 19 Degree phone case, a TUMI 19 Degree phone case", "for Nokia Nokia Mobile
+    Phones"), true but no explanation."""
     words = normalize(sentence).split()
     grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return len(grams) != len(set(grams))
+    said = sentence.split()
+    twice = any(a == b and a[:1].isupper() for a, b in pairwise(said))
+    return len(grams) != len(set(grams)) or twice
 
 
 def whole_sentences(text: str) -> str:
