@@ -24,8 +24,8 @@ from bot.understanding.negation import CUE_WORDS
 from bot.understanding.usage import CHILD, PEOPLE
 
 # Verbs whose clause asks for something (lemmas): wanting, asking, refusing.
-# ("find", "get", "see" ask only as an imperative or put to the shop: "I keep finding flakes",
-# "I get drenched" tell; "look" asks only for something: "looking for", not "they look old".)
+# ("find" and "see" ask only as an imperative or put to the shop: "I keep finding flakes",
+# "I see bugs" tell; "look" asks only for something: "looking for", not "they look old".)
 REQUEST = frozenset(
     "want need look search shop like love prefer buy show recommend suggest order pick choose "
     "try require fancy replace upgrade gift hate dislike avoid wear".split()
