@@ -168,8 +168,7 @@ def retrieve(
     if need.whole is not None:
         proposed += nearest(need.whole)
         if w.feedback and proposed:
-            _, nearest_vectors = read.items(proposed[: w.feedback_depth])
-            fed = _fed_back(need.whole, nearest_vectors, w.feedback)
+            fed = _fed_back(need.whole, read.vectors(proposed[: w.feedback_depth]), w.feedback)
             need = replace(need, whole=fed)
             proposed += nearest(fed)
     if taste is not None:
@@ -335,6 +334,12 @@ class _Reader:
         if self.index is not None:
             return self.index.items(ids)
         return self.store.vectors(self.catalog, ids)
+
+    def vectors(self, ids: list[str]) -> np.ndarray:
+        """The items' vectors alone (ids the search just found)."""
+        if self.index is not None:
+            return self.index.vectors_of(ids)
+        return self.store.vectors(self.catalog, ids)[1]
 
     def fields(
         self, ids: list[str], names: tuple[str, ...]

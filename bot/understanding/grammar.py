@@ -69,9 +69,10 @@ class Reading:
         positions in it are positions in `text`)."""
         return _blanked(text, (*self.told, *self.stated_negations))
 
-    def naming(self, text: str) -> str:
-        """`asked`, and its adverbs blanked too: the words that may name a kind."""
-        return _blanked(self.asked(text), self.no_kind)
+    def naming(self, asked: str) -> str:
+        """The asked text (`asked`'s result) with its adverbs blanked too: the words that may
+        name a kind."""
+        return _blanked(asked, self.no_kind)
 
 
 def _blanked(text: str, spans: Any) -> str:
@@ -157,20 +158,25 @@ def _is_clause(token: Any) -> bool:
 def _asked(doc: Any) -> list[bool]:
     """For each token, whether the clause it belongs to asks for something. A clause verb
     decides for itself (or, under _INHERIT, with its head); any other word goes with its head;
-    the root of a fragment asks. Read from the root down, without recursion."""
+    the root of a fragment asks. Each token walks up to the first word that decides, without
+    recursion, and the words on the way take its answer."""
     asked: list[bool | None] = [None] * len(doc)
     for token in doc:
-        path = []
-        at = token
+        path, at = [], token
         while asked[at.i] is None:
-            path.append(at)
-            if (_is_clause(at) and (_asks(at) or at.dep_ not in _INHERIT)) or at.head.i == at.i:
-                asked[at.i] = not _is_clause(at) or _asks(at)  # decided here
-                path.pop()
+            root = at.head.i == at.i
+            if _is_clause(at):
+                asks = _asks(at)
+                if asks or root or at.dep_ not in _INHERIT:
+                    asked[at.i] = asks
+                    break
+            elif root:
+                asked[at.i] = True
                 break
+            path.append(at)
             at = at.head
-        for node in reversed(path):
-            asked[node.i] = asked[node.head.i] if node.head.i != node.i else True
+        for node in path:
+            asked[node.i] = asked[at.i]
     return [bool(a) for a in asked]
 
 

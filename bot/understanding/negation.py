@@ -15,7 +15,11 @@ from collections.abc import Callable
 
 from bot.understanding.vocabulary import STOPWORDS
 
-# Before what is refused. Longest first where one begins another ("not a fan of" before "not").
+# A bare negation before what is refused; it may state a fact instead ("my phone doesn't last"):
+# bot/understanding/grammar.py tells those apart.
+BARE = ("never", "nothing", "none", "not", "no", "don't", "do not", "didn't", "did not",
+        "doesn't", "does not", "isn't", "wasn't", "aren't", "won't")  # fmt: skip
+# Before what is refused (matched longest first: "not a fan of" before "not").
 BEFORE = (
     "anything but", "anything except", "anything other than", "everything but", "all but",
     "other than", "rather than", "instead of", "except for", "except", "excluding",
@@ -25,12 +29,8 @@ BEFORE = (
     "can't stand", "cannot stand", "can't eat", "cannot eat", "can't have", "cannot have",
     "can't drink", "can't wear", "can't use", "can't tolerate", "don't want", "do not want",
     "don't like", "do not like", "didn't like", "doesn't like", "dislike", "disliked",
-    "dislikes", "hate", "hated", "hates", "never", "nothing", "none", "not", "no", "don't",
-    "do not", "didn't", "did not", "doesn't", "does not", "isn't", "wasn't", "aren't", "won't",
+    "dislikes", "hate", "hated", "hates", *BARE,
 )  # fmt: skip
-# The cues above that are only a negation, which may state a fact rather than refuse.
-BARE = frozenset(("never", "nothing", "none", "not", "no", "don't", "do not", "didn't", "did not",
-                  "doesn't", "does not", "isn't", "wasn't", "aren't", "won't"))  # fmt: skip
 # Cues that refuse only when they open the clause, after at most its subject: "hold the salt",
 # "I'm done with crop tops", "she's over pink"; not "a stand to hold the phone", "when I'm done
 # with the gym", "I'm over budget".

@@ -188,11 +188,12 @@ def understand(
     reading = grammar.read(text) if grammar is not None else Reading()
     asked = _refusals_kept(text, reading.asked(text))  # "we eat on the sofa" asks no sofa
     _tell(need, reading, text, asked)
-    result.kind = _kind(need, _refusals_kept(text, reading.naming(text)), vocabulary)
+    naming = reading.naming(asked)  # and no adverb: "he still wants" asks for no "still"
+    result.kind = _kind(need, naming, vocabulary)
     if result.kind is None and not need.include.get(TYPE_FACET):  # "a big screen": a phone
         carried = {k: set(q) for k, q in vocabulary.type_quantiles.items()}
         sizes = vocabulary.facets.get(TYPE_FACET, {})
-        result.kind = implied(normalize(reading.naming(text)).split(), carried, sizes)
+        result.kind = implied(normalize(naming).split(), carried, sizes)
         if result.kind:
             need.want_value(TYPE_FACET, result.kind, replace=True)
     wanted = need.include.get(TYPE_FACET, [None])[0]
@@ -556,9 +557,7 @@ def _before_a_kind(tokens: Sequence[str], at: int, vocabulary: Vocabulary) -> bo
 
 def _clause_at(text: str, at: int) -> str:
     """The clause of `text` that holds position `at`."""
-    start = max((m.end() for m in _CLAUSE.finditer(text) if m.end() <= at), default=0)
-    end = next((m.start() for m in _CLAUSE.finditer(text) if m.start() > at), len(text))
-    return text[start:end]
+    return next((text[s:e] for s, e in _clauses(text) if s <= at <= e), "")
 
 
 def _references(need: Need, text: str, vocabulary: Vocabulary, result: Understanding) -> str:
